@@ -1,0 +1,49 @@
+/**
+ * A stable 64-bit FNV-1a hash of strings, as 16 hex digits. Stable means: the same
+ * input gives the same hash on every machine and Node version, which is what lets a
+ * test say "seed 7 still gives trace a3f0...".
+ */
+export class StableHash {
+  private hi = 0xcbf29ce4;
+  private lo = 0x84222325;
+
+  update(text: string): this {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      this.mix(c & 0xff);
+      if (c > 0xff) this.mix(c >>> 8);
+    }
+    return this;
+  }
+
+  /** FNV-1a 64: xor the byte in, multiply by the prime 0x100000001b3 (done in 32-bit halves). */
+  private mix(byte: number): void {
+    const lo = (this.lo ^ byte) >>> 0;
+    const hi = this.hi;
+    const loProduct = lo * 0x1b3;
+    const carry = Math.floor(loProduct / 0x100000000);
+    this.lo = loProduct >>> 0;
+    this.hi = (hi * 0x1b3 + lo * 0x100 + carry) >>> 0;
+  }
+
+  digest(): string {
+    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
+  }
+}
+
+/** JSON with object keys sorted, so that equal data always serialises the same way. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/** Hash of any JSON-like value, by its canonical JSON. */
+export function stableHash(value: unknown): string {
+  return new StableHash().update(canonicalJson(value)).digest();
+}

@@ -1,0 +1,6 @@
+export * from './queue';
+export * from './latency';
+export * from './network';
+export * from './node';
+export * from './faults';
+export * from './simulator';

@@ -1,0 +1,106 @@
+/**
+ * The cases of `npm run bench`, each run in a child process by scripts/bench.ts.
+ */
+import { EventQueue, Simulator } from '../lib/sim';
+import { PingNode } from '../lib/protocols/ping';
+
+export interface BenchResult {
+  medianEventsPerSec: number;
+  peakRssMb: number;
+  note?: string;
+  /** The bare-queue case to compare with. */
+  queueBaseline?: string;
+}
+
+interface BenchCase {
+  name: string;
+  /** Sets the case up (not timed) and returns the timed part, which returns the events processed. */
+  prepare(events: number): () => number;
+  queueBaseline?: string;
+  note?: string;
+}
+
+/** Ping pairs: half the nodes ping the other half, each pinger with one ping in flight. */
+function pingCase(nodes: number): BenchCase {
+  return {
+    name: `ping, ${nodes.toLocaleString('en-US')} nodes`,
+    queueBaseline: `bare queue, ${(nodes / 2).toLocaleString('en-US')} pending`,
+    note: 'trace off, messages copied',
+    prepare(events) {
+      const sim = new Simulator({ seed: 1, recordTrace: false, network: { latency: { kind: 'uniform', minMs: 1, maxMs: 2 } } });
+      for (let i = 0; i < nodes / 2; i++) sim.addNode(`p${i}`, () => new PingNode(`q${i}`, 0));
+      for (let i = 0; i < nodes / 2; i++) sim.addNode(`q${i}`, () => new PingNode(null));
+      sim.run({ untilMs: 0 }); // start every node: the first pings are in flight
+      return () => runBudget(sim, events);
+    },
+  };
+}
+
+/**
+ * The event queue alone: pop the earliest event and push a new one (a fresh object, as the
+ * simulator allocates one per message) a little later. No network, no nodes, no trace.
+ */
+function queueCase(pending: number): BenchCase {
+  return {
+    name: `bare queue, ${pending.toLocaleString('en-US')} pending`,
+    prepare(events) {
+      const queue = new EventQueue<{ to: number; seq: number }>();
+      for (let i = 0; i < pending; i++) queue.push(i, { to: i, seq: 0 });
+      return () => {
+        for (let k = 0; k < events; k++) {
+          const now = queue.peekTime();
+          const event = queue.pop() as { to: number; seq: number };
+          queue.push(now + 1000 + (k % 1000), { to: event.to, seq: event.seq + 1 });
+        }
+        return events;
+      };
+    },
+  };
+}
+
+function runBudget(sim: Simulator, events: number): number {
+  const before = sim.eventCount;
+  try {
+    sim.run({ maxEvents: events });
+  } catch {
+    // the budget is the point: stop after exactly `events`
+  }
+  return sim.eventCount - before;
+}
+
+export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000)];
+
+/** Adds cases from other modules (each topic can register its own). */
+export function registerBenchCase(benchCase: BenchCase): void {
+  BENCH_CASES.push(benchCase);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const name = argv[argv.indexOf('--case') + 1];
+  const events = Number(argv[argv.indexOf('--events') + 1]);
+  const repeat = Number(argv[argv.indexOf('--repeat') + 1]);
+  const benchCase = BENCH_CASES.find((c) => c.name === name);
+  if (!benchCase) throw new Error(`unknown bench case ${name}`);
+  const rates: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const timed = benchCase.prepare(events);
+    (global as { gc?: () => void }).gc?.();
+    const started = process.hrtime.bigint();
+    const processed = timed();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    rates.push(processed / seconds);
+  }
+  const result: BenchResult = {
+    medianEventsPerSec: median(rates),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    note: benchCase.note,
+    queueBaseline: benchCase.queueBaseline,
+  };
+  (process as { send?: (m: unknown) => void }).send?.(result);
+}

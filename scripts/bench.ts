@@ -1,0 +1,81 @@
+/**
+ * npm run bench: how fast the simulator runs on this machine, in one run so that the
+ * ratios are fair on a shared, noisy machine.
+ *
+ * Each case runs in its own child process (so its peak memory is its own), five times;
+ * we report the median events per second and the child's peak resident memory.
+ * The bare event queue case does the same number of pops and pushes with the same number
+ * of pending events, and nothing else: the simulator's overhead is the ratio to it.
+ *
+ * Usage: npm run bench [-- --events N --repeat K --only NAME]
+ */
+import { fork } from 'child_process';
+import { BENCH_CASES, BenchResult } from './bench-cases';
+
+interface Row extends BenchResult {
+  name: string;
+  medianEventsPerSec: number;
+  peakRssMb: number;
+}
+
+function parseArgs(argv: string[]): { events: number; repeat: number; only: string | null } {
+  const options = { events: 1_000_000, repeat: 5, only: null as string | null };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === '--events') options.events = Number(value);
+    else if (flag === '--repeat') options.repeat = Number(value);
+    else if (flag === '--only') options.only = value;
+    else {
+      console.error(`bench: unknown flag ${flag} (known: --events N, --repeat K, --only NAME)`);
+      process.exit(2);
+    }
+    i++;
+  }
+  if (!(options.events >= 1000)) throw new Error('--events must be a number >= 1000');
+  if (!(options.repeat >= 1)) throw new Error('--repeat must be a number >= 1');
+  return options;
+}
+
+function runCase(name: string, events: number, repeat: number): Promise<Row> {
+  return new Promise((resolve, reject) => {
+    const child = fork(require.resolve('./bench-cases'), ['--case', name, '--events', String(events), '--repeat', String(repeat)], {
+      execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('message', (message) => resolve({ ...(message as BenchResult), name } as Row));
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`bench case ${name} exited with ${code}`));
+    });
+  });
+}
+
+function format(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+async function main(): Promise<void> {
+  const { events, repeat, only } = parseArgs(process.argv.slice(2));
+  const names = BENCH_CASES.map((c) => c.name).filter((n) => only === null || n.includes(only));
+  console.log(`consensus-lab bench: ${format(events)} events per case, median of ${repeat} runs, node ${process.version}`);
+  const rows: Row[] = [];
+  for (const name of names) {
+    const row = await runCase(name, events, repeat);
+    rows.push(row);
+    console.log(
+      `${name.padEnd(34)} ${format(row.medianEventsPerSec).padStart(12)} events/s   peak RSS ${row.peakRssMb.toFixed(0).padStart(5)} MB   ${row.note ?? ''}`,
+    );
+  }
+  console.log('\nratios (simulator time per event / bare queue time per event, same pending-event count):');
+  for (const row of rows) {
+    if (!row.queueBaseline) continue;
+    const baseline = rows.find((r) => r.name === row.queueBaseline);
+    if (!baseline) continue;
+    console.log(`  ${row.name.padEnd(32)} ${(baseline.medianEventsPerSec / row.medianEventsPerSec).toFixed(2)}x the bare queue (${row.queueBaseline})`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
