@@ -1,5 +1,5 @@
 import { NodeId } from '../../core';
-import { Context, ProtocolNode } from '../../sim';
+import { Context, ProtocolNode } from '../../sim/node';
 
 /**
  * The smallest protocol: a node pings a peer, the peer answers with a pong, and the

@@ -1,0 +1,2 @@
+/** The learner's exercises, one module per topic (notebooks import them as `consensus-lab-exercises`). */
+export * as twophase from './twophase';

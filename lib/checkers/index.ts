@@ -1,0 +1,5 @@
+/**
+ * Checkers: pure functions over a trace (or records built from one) that say whether an
+ * invariant held, and if not, which one broke, where and when.
+ */
+export * from './atomicity';

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Opens notebooks in JupyterLab in a real browser, as a learner would, runs every cell and
+// checks what the page shows: no error or stderr output, and every Vega-Lite and Plotly chart
+// drawn. Saves a full screenshot of each notebook to out/screenshots/.
+//
+//   node scripts/browser-check.js [notebook ...] [--keep-open]
+//
+// Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) through playwright-core: it
+// never downloads a browser. JupyterLab is started with `scripts/start.js`, exactly as
+// `npm start` does, on a free local port with a one-off token.
+'use strict';
+const { spawn } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const outDir = path.join(root, 'out', 'screenshots');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForServer(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`JupyterLab did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function checkNotebook(browser, baseUrl, token, name) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const started = Date.now();
+  await page.goto(`${baseUrl}/lab/tree/${encodeURIComponent(name)}?token=${token}`);
+  await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60000 });
+  await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"], .jp-Toolbar-kernelStatus, .jp-KernelStatus', { timeout: 60000 }).catch(() => {});
+  // Wait for the kernel to be ready, then Run > Run All Cells.
+  await page.waitForFunction(() => !document.body.innerText.includes('Kernel starting'), null, { timeout: 60000 }).catch(() => {});
+  await page.waitForTimeout(1500);
+  await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
+  await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
+  // Done when no prompt shows [*] and every code cell has run.
+  await page.waitForFunction(
+    () => {
+      const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map((p) => p.textContent || '');
+      return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
+    },
+    null,
+    { timeout: 15 * 60000, polling: 1000 },
+  );
+  await page.waitForTimeout(2000); // let charts finish drawing
+  const report = await page.evaluate(() => {
+    const count = (selector) => document.querySelectorAll(selector).length;
+    const errors = [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map((e) => (e.textContent || '').slice(0, 300));
+    return {
+      cells: count('.jp-CodeCell'),
+      vegaDeclared: count('.jp-RenderedVegaCommon5, .jp-RenderedVegaLite'),
+      vegaDrawn: count('.vega-embed svg, .vega-embed canvas'),
+      plotlyDeclared: count('.jp-RenderedPlotly'),
+      plotlyDrawn: count('.js-plotly-plot .main-svg'),
+      errors,
+    };
+  });
+  fs.mkdirSync(outDir, { recursive: true });
+  const shot = path.join(outDir, name.replace(/\.ipynb$/, '.png'));
+  await page.screenshot({ path: shot, fullPage: true });
+  await page.close();
+  const problems = [];
+  if (report.errors.length > 0) problems.push(`${report.errors.length} error output(s): ${report.errors[0]}`);
+  if (report.vegaDrawn < report.vegaDeclared) problems.push(`only ${report.vegaDrawn} of ${report.vegaDeclared} Vega-Lite charts drawn`);
+  if (report.plotlyDrawn < report.plotlyDeclared) problems.push(`only ${report.plotlyDrawn} of ${report.plotlyDeclared} Plotly charts drawn`);
+  return { name, seconds: (Date.now() - started) / 1000, report, shot, problems };
+}
+
+async function main() {
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const notebooks = args.length > 0 ? args.map((a) => path.basename(a)) : fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  if (!fs.existsSync(chromiumPath)) {
+    console.error(`browser check: no Chromium at ${chromiumPath}. Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
+    process.exit(2);
+  }
+  const { chromium } = require('playwright-core');
+  const port = await freePort();
+  const token = crypto.randomBytes(16).toString('hex');
+  // One notebook per page, all cells laid out (no windowing), so a screenshot shows them all.
+  const settingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consensus-lab-lab-settings-'));
+  fs.mkdirSync(path.join(settingsDir, '@jupyterlab', 'notebook-extension'), { recursive: true });
+  fs.writeFileSync(path.join(settingsDir, '@jupyterlab', 'notebook-extension', 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
+  const lab = spawn(process.execPath, [path.join(root, 'scripts', 'start.js'), '--no-browser', `--port=${port}`, `--ServerApp.token=${token}`, '--ServerApp.ip=127.0.0.1'], {
+    cwd: root,
+    env: { ...process.env, JUPYTERLAB_SETTINGS_DIR: settingsDir, JUPYTERLAB_WORKSPACES_DIR: settingsDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let labLog = '';
+  lab.stderr.on('data', (d) => (labLog += d.toString()));
+  const stopLab = () => {
+    try {
+      process.kill(-lab.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', stopLab);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let failed = 0;
+  try {
+    await waitForServer(`${baseUrl}/api/status?token=${token}`, 90000);
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+    for (const name of notebooks) {
+      try {
+        const result = await checkNotebook(browser, baseUrl, token, name);
+        const r = result.report;
+        const status = result.problems.length === 0 ? 'ok' : 'FAILED';
+        console.log(`${status.padEnd(6)} ${name}: ${r.cells} code cells, ${r.vegaDrawn}/${r.vegaDeclared} vega-lite and ${r.plotlyDrawn}/${r.plotlyDeclared} plotly charts drawn, ${result.seconds.toFixed(0)} s; screenshot ${path.relative(root, result.shot)}`);
+        for (const p of result.problems) console.log(`       ${p}`);
+        if (result.problems.length > 0) failed++;
+      } catch (error) {
+        failed++;
+        console.log(`FAILED ${name}: ${error.message.split('\n')[0]}`);
+      }
+    }
+    await browser.close();
+  } catch (error) {
+    console.error(`browser check: ${error.message}\n${labLog.slice(-2000)}`);
+    failed = notebooks.length;
+  } finally {
+    stopLab();
+    fs.rmSync(settingsDir, { recursive: true, force: true });
+  }
+  console.log(`${notebooks.length - failed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main();

@@ -1,0 +1,2 @@
+/** The reference solutions, one module per topic (notebooks import them as `consensus-lab-solutions`). */
+export * as twophase from './twophase';
