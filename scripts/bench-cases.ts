@@ -3,6 +3,7 @@
  */
 import { EventQueue, Simulator } from '../lib/sim';
 import { PingNode } from '../lib/protocols/ping';
+import { TwoPhaseCoordinator, TwoPhaseParticipant, referenceRules, spacedTransactions } from '../lib/protocols/twophase';
 
 export interface BenchResult {
   medianEventsPerSec: number;
@@ -31,6 +32,35 @@ function pingCase(nodes: number): BenchCase {
       for (let i = 0; i < nodes / 2; i++) sim.addNode(`p${i}`, () => new PingNode(`q${i}`, 0));
       for (let i = 0; i < nodes / 2; i++) sim.addNode(`q${i}`, () => new PingNode(null));
       sim.run({ untilMs: 0 }); // start every node: the first pings are in flight
+      return () => runBudget(sim, events);
+    },
+  };
+}
+
+/**
+ * Two-phase commit on `nodes` nodes: groups of 10 (one coordinator and 9 participants), each
+ * group running its own transactions back to back (a new one every 20 ms of virtual time),
+ * all groups in one simulation on a 1-5 ms network. About 45 events per transaction.
+ */
+function twoPhaseCase(nodes: number): BenchCase {
+  const groupSize = 10;
+  const groups = Math.max(1, Math.floor(nodes / groupSize));
+  return {
+    name: `2PC, ${nodes.toLocaleString('en-US')} nodes`,
+    note: `${groups.toLocaleString('en-US')} group(s) of 1 coordinator + 9 participants, trace off`,
+    prepare(events) {
+      const perGroup = Math.ceil(events / (40 * groups)) + 2;
+      const sim = new Simulator({ seed: 1, recordTrace: false });
+      for (let g = 0; g < groups; g++) {
+        const participants = Array.from({ length: groupSize - 1 }, (_, i) => `g${g}p${i + 1}`);
+        const transactions = spacedTransactions(perGroup, 20).map((t) => ({ ...t, txn: `g${g}${t.txn}`, participants }));
+        const rules = referenceRules;
+        sim.addNode(`g${g}c`, () => new TwoPhaseCoordinator({ participants, transactions, voteTimeoutMs: 50, retryMs: 20, rules }));
+        for (const p of participants) {
+          sim.addNode(p, () => new TwoPhaseParticipant({ vote: () => 'yes', transactions, prepareTimeoutMs: 200, decisionTimeoutMs: 100, retryMs: 20, cooperative: true, rules }));
+        }
+      }
+      sim.run({ untilMs: 0 });
       return () => runBudget(sim, events);
     },
   };
@@ -68,7 +98,7 @@ function runBudget(sim: Simulator, events: number): number {
   return sim.eventCount - before;
 }
 
-export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000)];
+export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000)];
 
 /** Adds cases from other modules (each topic can register its own). */
 export function registerBenchCase(benchCase: BenchCase): void {

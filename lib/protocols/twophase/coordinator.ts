@@ -2,7 +2,7 @@ import { NodeId, assertNever } from '../../core';
 import { Context, ProtocolNode } from '../../sim/node';
 import { CoordinatorLogRecord, appendLog, readLog, recordsByTxn } from './log';
 import { Outcome, TransactionSpec, TwoPhaseCoordinatorTimer, TwoPhaseMessage, TxnId, Vote } from './messages';
-import { CommitRules, checkRuleResult, describeMap, resolveRules } from './rules';
+import { CommitRules, checkRuleResult, findTransaction, describeMap, resolveRules } from './rules';
 
 /** What a 2PC coordinator needs to know; the timeouts are in virtual milliseconds. */
 export interface TwoPhaseCoordinatorOptions {
@@ -126,7 +126,7 @@ export class TwoPhaseCoordinator implements ProtocolNode<TwoPhaseMessage, TwoPha
 
   /** Phase 1: force-log begin, then ask every participant to prepare. */
   private begin(txn: TxnId, ctx: Ctx): void {
-    const spec = this.options.transactions.find((s) => s.txn === txn);
+    const spec = findTransaction(this.options.transactions, txn);
     const participants = (spec?.participants ?? this.options.participants).slice();
     this.state.logLength = appendLog<CoordinatorLogRecord>(ctx, this.state.logLength, { type: 'begin', txn, participants });
     const t: CoordinatorTxn = { txn, participants, phase: 'voting', votes: {}, decision: null, acked: [], attempt: 0 };
@@ -148,7 +148,7 @@ export class TwoPhaseCoordinator implements ProtocolNode<TwoPhaseMessage, TwoPha
   private evaluate(t: CoordinatorTxn, timedOut: boolean, ctx: Ctx): void {
     const votes = new Map<NodeId, Vote | undefined>(t.participants.map((p) => [p, t.votes[p]]));
     const verdict = checkRuleResult('coordinatorDecision', this.rules.coordinatorDecision(votes, timedOut), ['commit', 'abort', 'wait'] as const,
-      `txn ${t.txn} with votes ${describeMap(votes)}, timedOut ${timedOut}`);
+      () => `txn ${t.txn} with votes ${describeMap(votes)}, timedOut ${timedOut}`);
     if (verdict !== 'wait') this.decide(t, verdict, ctx);
     else if (timedOut) ctx.setTimer({ type: 'VoteTimeout', txn: t.txn }, this.options.voteTimeoutMs);
   }

@@ -191,7 +191,7 @@ export class TwoPhaseParticipant implements ProtocolNode<TwoPhaseMessage, TwoPha
   /** The recovery rule on this transaction's log, checked. */
   private recover(t: ParticipantTxn): Outcome | 'ask' {
     return checkRuleResult('participantRecovery', this.rules.participantRecovery(copyData(t.log)), ['commit', 'abort', 'ask'] as const,
-      `txn ${t.txn} with log ${JSON.stringify(t.log)}`);
+      () => `txn ${t.txn} with log ${JSON.stringify(t.log)}`);
   }
 
   /** In doubt after a restart: take the locks again and ask until someone knows. */

@@ -119,11 +119,26 @@ export function resolveRules(rules: Partial<CommitRules> = {}): CommitRules {
 /**
  * Checks what a pluggable rule returned, so that a wrong answer fails with a message that
  * says which rule, on what input, and what it should return (instead of a confusing run).
+ * `input` describes the input; it is called only on failure.
  */
-export function checkRuleResult<R extends string>(rule: keyof CommitRules, result: unknown, allowed: readonly R[], input: string): R {
+export function checkRuleResult<R extends string>(rule: keyof CommitRules, result: unknown, allowed: readonly R[], input: () => string): R {
   if (typeof result === 'string' && (allowed as readonly string[]).includes(result)) return result as R;
   const shown = result === undefined ? 'undefined' : JSON.stringify(result);
-  throw new Error(`${rule} returned ${shown} for ${input}; it must return ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  throw new Error(`${rule} returned ${shown} for ${input()}; it must return ${allowed.map((a) => `'${a}'`).join(', ')}`);
+}
+
+/**
+ * The transaction specs by id, built once per specs array (a node restarts with the same
+ * options, so the index is shared): a coordinator looks its transaction up in O(1).
+ */
+const specIndexes = new WeakMap<readonly { txn: string }[], Map<string, unknown>>();
+export function findTransaction<S extends { txn: string }>(specs: readonly S[], txn: string): S | undefined {
+  let index = specIndexes.get(specs);
+  if (!index) {
+    index = new Map(specs.map((spec) => [spec.txn, spec]));
+    specIndexes.set(specs, index);
+  }
+  return index.get(txn) as S | undefined;
 }
 
 /** "p1=yes p2=- p3=no": a map of votes or states for a message. */

@@ -2,7 +2,7 @@ import { NodeId, assertNever } from '../../core';
 import { Context, ProtocolNode } from '../../sim/node';
 import { CoordinatorLogRecord, appendLog, readLog, recordsByTxn } from './log';
 import { Outcome, ThreePhaseCoordinatorTimer, ThreePhaseMessage, TransactionSpec, TxnId, Vote } from './messages';
-import { CommitRules, checkRuleResult, describeMap, resolveRules } from './rules';
+import { CommitRules, checkRuleResult, findTransaction, describeMap, resolveRules } from './rules';
 
 /** What a 3PC coordinator needs to know; the timeouts are in virtual milliseconds. */
 export interface ThreePhaseCoordinatorOptions {
@@ -171,7 +171,7 @@ export class ThreePhaseCoordinator implements ProtocolNode<ThreePhaseMessage, Th
   }
 
   private begin(txn: TxnId, ctx: Ctx): void {
-    const spec = this.options.transactions.find((s) => s.txn === txn);
+    const spec = findTransaction(this.options.transactions, txn);
     const participants = (spec?.participants ?? this.options.participants).slice();
     this.state.logLength = appendLog<CoordinatorLogRecord>(ctx, this.state.logLength, { type: 'begin', txn, participants });
     this.state.txns[txn] = { txn, participants, phase: 'voting', votes: {}, acks: [], committed: [], decision: null, attempt: 0 };
@@ -184,7 +184,7 @@ export class ThreePhaseCoordinator implements ProtocolNode<ThreePhaseMessage, Th
   private evaluate(t: ThreePhaseCoordinatorTxn, timedOut: boolean, ctx: Ctx): void {
     const votes = new Map<NodeId, Vote | undefined>(t.participants.map((p) => [p, t.votes[p]]));
     const verdict = checkRuleResult('coordinatorDecision', this.rules.coordinatorDecision(votes, timedOut), ['commit', 'abort', 'wait'] as const,
-      `txn ${t.txn} with votes ${describeMap(votes)}, timedOut ${timedOut}`);
+      () => `txn ${t.txn} with votes ${describeMap(votes)}, timedOut ${timedOut}`);
     if (verdict === 'abort') return this.decide(t, 'abort', ctx);
     if (verdict === 'wait') {
       if (timedOut) ctx.setTimer({ type: 'VoteTimeout', txn: t.txn }, this.options.voteTimeoutMs);

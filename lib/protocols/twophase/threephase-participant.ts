@@ -285,12 +285,12 @@ export class ThreePhaseParticipant implements ProtocolNode<ThreePhaseMessage, Th
 
   private decideTermination(t: ThreePhaseParticipantTxn, states: Map<NodeId, ThreePhaseState>): Outcome {
     return checkRuleResult('terminationDecision', this.rules.terminationDecision(states), ['commit', 'abort'] as const,
-      `txn ${t.txn} with states ${describeMap(states)}`);
+      () => `txn ${t.txn} with states ${describeMap(states)}`);
   }
 
   private recover(t: ThreePhaseParticipantTxn): Outcome | 'ask' {
     return checkRuleResult('participantRecovery', this.rules.participantRecovery(copyData(t.log)), ['commit', 'abort', 'ask'] as const,
-      `txn ${t.txn} with log ${JSON.stringify(t.log)}`);
+      () => `txn ${t.txn} with log ${JSON.stringify(t.log)}`);
   }
 
   private precommit(t: ThreePhaseParticipantTxn, round: number, ctx: Ctx): void {
