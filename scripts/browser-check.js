@@ -66,6 +66,14 @@ async function checkNotebook(browser, baseUrl, token, name) {
     { timeout: 15 * 60000, polling: 1000 },
   );
   await page.waitForTimeout(2000); // let charts finish drawing
+  // JupyterLab's Plotly renderer shows the bundle's PNG and draws the interactive plot when
+  // the pointer first enters it: do what a learner does, and hover over each one.
+  const plots = await page.$$('.jp-RenderedPlotly');
+  for (const plot of plots) {
+    await plot.scrollIntoViewIfNeeded();
+    await plot.hover().catch(() => {});
+    await plot.waitForSelector('.js-plotly-plot .main-svg', { timeout: 20000 }).catch(() => {});
+  }
   const report = await page.evaluate(() => {
     const count = (selector) => document.querySelectorAll(selector).length;
     const errors = [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map((e) => (e.textContent || '').slice(0, 300));
@@ -80,7 +88,15 @@ async function checkNotebook(browser, baseUrl, token, name) {
   });
   fs.mkdirSync(outDir, { recursive: true });
   const shot = path.join(outDir, name.replace(/\.ipynb$/, '.png'));
-  await page.screenshot({ path: shot, fullPage: true });
+  // JupyterLab scrolls inside the notebook panel, so a "full page" screenshot shows one screen:
+  // grow the window to the notebook's height (up to a limit) and take the whole of it.
+  const contentHeight = await page.evaluate(() => {
+    const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook');
+    return scroller ? scroller.scrollHeight : 1000;
+  });
+  await page.setViewportSize({ width: 1400, height: Math.min(16000, contentHeight + 200) });
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: shot });
   await page.close();
   const problems = [];
   if (report.errors.length > 0) problems.push(`${report.errors.length} error output(s): ${report.errors[0]}`);
@@ -103,6 +119,8 @@ async function main() {
   const settingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consensus-lab-lab-settings-'));
   fs.mkdirSync(path.join(settingsDir, '@jupyterlab', 'notebook-extension'), { recursive: true });
   fs.writeFileSync(path.join(settingsDir, '@jupyterlab', 'notebook-extension', 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
+  fs.mkdirSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension'), { recursive: true });
+  fs.writeFileSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false', checkForUpdates: false }));
   const lab = spawn(process.execPath, [path.join(root, 'scripts', 'start.js'), '--no-browser', `--port=${port}`, `--ServerApp.token=${token}`, '--ServerApp.ip=127.0.0.1'], {
     cwd: root,
     env: { ...process.env, JUPYTERLAB_SETTINGS_DIR: settingsDir, JUPYTERLAB_WORKSPACES_DIR: settingsDir },

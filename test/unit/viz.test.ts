@@ -332,4 +332,128 @@ describe('viz', () => {
       assert.ok(renderPng(spec).length > 1000);
     });
   });
+
+  describe('spaceTimeDiagram text layout', () => {
+    it('joins annotations at one node within a text line into one label, keeping every text in the tooltip', () => {
+      const events: TraceEvent[] = [
+        { kind: 'annotate', timeMs: 10, node: 'p1', text: 'lock acquired' },
+        { kind: 'annotate', timeMs: 10.5, node: 'p1', text: 'vote' },
+        { kind: 'annotate', timeMs: 10.5, node: 'p2', text: 'vote' },
+        { kind: 'annotate', timeMs: 60, node: 'p1', text: 'commit' },
+        { kind: 'annotate', timeMs: 100, node: 'p1', text: 'timeout' },
+        { kind: 'annotate', timeMs: 100.2, node: 'p1', text: 'timeout' },
+      ];
+      const spec = spaceTimeDiagram(events);
+      const notes = datasetsOf(spec).annotations;
+      assert.deepEqual(notes.map((n) => [n.node, n.text, n.atMs]), [
+        ['p1', 'lock acquired · vote', 10],
+        ['p2', 'vote', 10.5],
+        ['p1', 'commit', 60],
+        ['p1', 'timeout ×2', 100],
+      ]);
+      assert.match(notes[0].tip as string, /lock acquired · vote \(10\.5 ms\)/);
+      assert.ok(noOverlaps(spec, ['annotations']), 'no two notes overlap');
+    });
+
+    it('cuts a long cluster of notes with an ellipsis and keeps the whole of it in the tooltip', () => {
+      const texts = ['timeout', 'termination round', 'state report', 'decision', 'commit', 'lock released', 'done'];
+      const events: TraceEvent[] = texts.map((text, i) => ({ kind: 'annotate', timeMs: 100 + i * 0.01, node: 'p2', text }));
+      events.push({ kind: 'annotate', timeMs: 0, node: 'p1', text: 'start' }, { kind: 'annotate', timeMs: 500, node: 'p3', text: 'end' });
+      const spec = spaceTimeDiagram(events);
+      const lines = datasetsOf(spec).annotations.filter((n) => n.node === 'p2');
+      assert.ok(lines.length > 1 && lines.length <= 3, `wrapped onto ${lines.length} lines`);
+      assert.match(lines[lines.length - 1].text as string, /…$/);
+      for (const text of texts) assert.ok((lines[0].tip as string).includes(text), `the tooltip keeps '${text}'`);
+      const laneWidth = (spec.width as number) / 3.9; // three lanes and the margin right of the last
+      for (const line of lines) assert.ok(textWidthPx(line.text as string, 9, false) < laneWidth, 'each line fits beside its lane');
+      assert.ok(noOverlaps(spec, ['annotations']));
+    });
+
+    it('labels fewer arrows than a dense burst has, but every message type at least once, overlapping nothing', () => {
+      const types = ['Prepare', 'Vote', 'Commit', 'Ack'];
+      const nodes = ['c', 'p1', 'p2', 'p3'];
+      const events: TraceEvent[] = [];
+      for (let i = 0; i < 20; i++) {
+        const from = nodes[i % 4];
+        const to = nodes[(i + 1 + (i % 3)) % 4];
+        const msg = { type: types[Math.floor(i / 5)] };
+        const sentMs = 10 + i * 0.1;
+        events.push({ kind: 'send', timeMs: sentMs, from, to, msgId: i + 1, msg });
+        events.push({ kind: 'deliver', timeMs: sentMs + 1.5, from, to, msgId: i + 1, sentMs, msg });
+      }
+      events.push({ kind: 'annotate', timeMs: 10, node: 'c', text: 'begin' }, { kind: 'annotate', timeMs: 200, node: 'c', text: 'end' });
+      events.sort((a, b) => a.timeMs - b.timeMs);
+      const spec = spaceTimeDiagram(events, { title: 'burst' });
+      const data = datasetsOf(spec);
+      assert.equal(data.delivered.length, 20);
+      assert.ok(data.messageLabels.length < 20, `${data.messageLabels.length} labels for 20 arrows`);
+      assert.deepEqual([...new Set(data.messageLabels.map((l) => l.text))].sort(), [...types].sort(), 'each type is labelled');
+      assert.ok(noOverlaps(spec, ['annotations', 'messageLabels']), 'no label overlaps another or a note');
+      assert.ok(data.delivered.every((m) => typeof m.tip === 'string' && (m.tip as string).includes(`#${m.msgId}`)), 'every arrow has its tooltip');
+      assert.deepEqual(compileChart(spec).warnings, []);
+    });
+
+    it('puts a partition label where no note is, inside its band', () => {
+      const events: TraceEvent[] = [
+        { kind: 'annotate', timeMs: 10, node: 'c', text: 'precommit' },
+        { kind: 'network', timeMs: 10, change: 'partition', groups: [['c', 'p1'], ['p2', 'p3']] },
+        { kind: 'annotate', timeMs: 10.2, node: 'p1', text: 'precommit' },
+        { kind: 'annotate', timeMs: 10.4, node: 'p2', text: 'lock acquired' },
+        { kind: 'annotate', timeMs: 10.6, node: 'p3', text: 'lock acquired' },
+        { kind: 'network', timeMs: 300, change: 'heal' },
+      ];
+      const spec = spaceTimeDiagram(events);
+      const [label] = datasetsOf(spec).splitLabels;
+      assert.equal(label.text, 'partition {c,p1} | {p2,p3}');
+      assert.ok((label.timeMs as number) >= 10 && (label.timeMs as number) < 300, 'inside the band');
+      assert.ok(noOverlaps(spec, ['annotations', 'splitLabels']));
+    });
+
+    it('gives the same spec for the same trace, and makes room for many distinct times', () => {
+      const events = handTrace();
+      assert.equal(JSON.stringify(spaceTimeDiagram(events, { title: 'same' })), JSON.stringify(spaceTimeDiagram(events.slice(), { title: 'same' })));
+      const busy: TraceEvent[] = [];
+      for (let i = 0; i < 40; i++) busy.push({ kind: 'annotate', timeMs: i * 1.37, node: `n${i % 3}`, text: `step ${i}` });
+      assert.ok((spaceTimeDiagram(busy).height as number) > (spaceTimeDiagram(busy.slice(0, 10)).height as number));
+      assert.ok((spaceTimeDiagram(busy).height as number) <= 1600);
+    });
+  });
 });
+
+/** The box of each text label of the given datasets, in plot pixels, as the diagram places them. */
+function labelBoxes(spec: VegaLiteSpec, names: string[]): { name: string; text: string; x0: number; x1: number; y0: number; y1: number }[] {
+  const data = datasetsOf(spec);
+  const encoding = spec.encoding as { x: { scale: { domain: number[] } }; y: { scale: { domain: number[] } } };
+  const [xMin, xMax] = encoding.x.scale.domain;
+  const [tMin, tMax] = encoding.y.scale.domain;
+  const xPx = (x: number) => ((x - xMin) / (xMax - xMin)) * (spec.width as number);
+  const yPx = (t: number) => ((t - tMin) / (tMax - tMin)) * (spec.height as number);
+  const boxes = [];
+  for (const name of names) {
+    const fontSize = name === 'splitLabels' ? 10 : 9;
+    for (const row of data[name]) {
+      const text = row.text as string;
+      const width = textWidthPx(text, fontSize, false);
+      const x = xPx(row.x as number);
+      const x0 = name === 'messageLabels' ? x - width / 2 : x; // message labels are centred, the rest start at x
+      const y = yPx(row.timeMs as number);
+      boxes.push({ name, text, x0, x1: x0 + width, y0: y - fontSize / 2, y1: y + fontSize / 2 });
+    }
+  }
+  return boxes;
+}
+
+/** Whether no two labels of the given datasets overlap (glyph height, not line height). */
+function noOverlaps(spec: VegaLiteSpec, names: string[]): boolean {
+  const boxes = labelBoxes(spec, names);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      if (a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1) {
+        assert.fail(`'${a.text}' (${a.name}) overlaps '${b.text}' (${b.name})`);
+      }
+    }
+  }
+  return true;
+}
