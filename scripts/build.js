@@ -24,6 +24,26 @@ if (!fs.existsSync(tsc)) {
   process.exit(1);
 }
 const started = Date.now();
+// tsc's incremental build trusts dist/.tsbuildinfo: if compiled files were deleted by hand, it
+// would not write them again. Forget the build info when any source lacks its output.
+const buildInfo = path.join(root, 'dist', '.tsbuildinfo');
+if (fs.existsSync(buildInfo) && missingOutputs()) fs.rmSync(buildInfo);
+
+function missingOutputs() {
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (walk(relative)) return true;
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+        if (!fs.existsSync(path.join(root, 'dist', relative.replace(/\.ts$/, '.js')))) return true;
+      }
+    }
+    return false;
+  };
+  return ['lib', 'exercises', 'solutions', 'test', 'scripts'].some((dir) => fs.existsSync(path.join(root, dir)) && walk(dir));
+}
+
 const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], {
   cwd: root,
   stdio: 'inherit',
