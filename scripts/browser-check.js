@@ -48,7 +48,9 @@ async function waitForServer(url, timeoutMs) {
 async function checkNotebook(browser, baseUrl, token, name) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const started = Date.now();
-  await page.goto(`${baseUrl}/lab/tree/${encodeURIComponent(name)}?token=${token}`);
+  // a workspace of its own, so that no other notebook is open in the page
+  const workspace = `check-${name.replace(/[^A-Za-z0-9]/g, '-')}`;
+  await page.goto(`${baseUrl}/lab/workspaces/${workspace}/tree/${encodeURIComponent(name)}?reset&token=${token}`);
   await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60000 });
   await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"], .jp-Toolbar-kernelStatus, .jp-KernelStatus', { timeout: 60000 }).catch(() => {});
   // Wait for the kernel to be ready, then Run > Run All Cells.
@@ -78,11 +80,11 @@ async function checkNotebook(browser, baseUrl, token, name) {
     const count = (selector) => document.querySelectorAll(selector).length;
     const errors = [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map((e) => (e.textContent || '').slice(0, 300));
     return {
-      cells: count('.jp-CodeCell'),
-      vegaDeclared: count('.jp-RenderedVegaCommon5, .jp-RenderedVegaLite'),
-      vegaDrawn: count('.vega-embed svg, .vega-embed canvas'),
+      cells: count('.jp-NotebookPanel .jp-Notebook .jp-CodeCell'),
+      vegaDeclared: count('.jp-RenderedVegaCommon5'),
+      vegaDrawn: [...document.querySelectorAll('.jp-RenderedVegaCommon5')].filter((o) => o.querySelector('.vega-embed .chart-wrapper svg, .vega-embed .chart-wrapper canvas, .vega-embed > svg, .vega-embed > canvas')).length,
       plotlyDeclared: count('.jp-RenderedPlotly'),
-      plotlyDrawn: count('.js-plotly-plot .main-svg'),
+      plotlyDrawn: [...document.querySelectorAll('.jp-RenderedPlotly')].filter((o) => o.querySelector('.js-plotly-plot .main-svg')).length,
       errors,
     };
   });
@@ -91,12 +93,24 @@ async function checkNotebook(browser, baseUrl, token, name) {
   // JupyterLab scrolls inside the notebook panel, so a "full page" screenshot shows one screen:
   // grow the window to the notebook's height (up to a limit) and take the whole of it.
   const contentHeight = await page.evaluate(() => {
-    const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook');
+    const scroller = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook');
     return scroller ? scroller.scrollHeight : 1000;
   });
   await page.setViewportSize({ width: 1400, height: Math.min(16000, contentHeight + 200) });
-  await page.waitForTimeout(1500);
+  await page.waitForTimeout(1000);
+  await page.evaluate(() => {
+    const scroller = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
+    if (scroller) scroller.scrollTop = 0;
+  });
+  await page.waitForTimeout(1000);
   await page.screenshot({ path: shot });
+  // and the same in screen-sized parts, easier to look at one by one
+  const viewport = page.viewportSize();
+  const partHeight = 1800;
+  for (let part = 0, y = 0; y < viewport.height; part++, y += partHeight) {
+    const partPath = shot.replace(/\.png$/, `.part${part + 1}.png`);
+    await page.screenshot({ path: partPath, clip: { x: 0, y, width: viewport.width, height: Math.min(partHeight, viewport.height - y) } });
+  }
   await page.close();
   const problems = [];
   if (report.errors.length > 0) problems.push(`${report.errors.length} error output(s): ${report.errors[0]}`);
