@@ -479,10 +479,13 @@ export class Simulator {
   private makeContext(r: NodeRecord): Context {
     const sim = this;
     const id = r.id;
+    let rng: Random | null = null; // made on first use: most nodes of a big run never draw
     return {
       id,
       nodes: this.nodeIds,
-      rng: this.random.stream(`node:${id}`),
+      get rng() {
+        return (rng ??= sim.random.stream(`node:${id}`));
+      },
       now: () => sim.now(),
       send: (to, msg) => sim.send(id, to, msg),
       broadcast: (msg, to) => {
