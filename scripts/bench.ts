@@ -10,7 +10,9 @@
  * Usage: npm run bench [-- --events N --repeat K --only NAME]
  */
 import { fork } from 'child_process';
+import * as fs from 'fs';
 import { BENCH_CASES, BenchResult } from './bench-cases';
+import { benchLinearizability, defaultHistoriesDir, formatLinearizabilityBench } from './bench-linearizability';
 
 interface Row extends BenchResult {
   name: string;
@@ -72,6 +74,15 @@ async function main(): Promise<void> {
     const baseline = rows.find((r) => r.name === row.queueBaseline);
     if (!baseline) continue;
     console.log(`  ${row.name.padEnd(32)} ${(baseline.medianEventsPerSec / row.medianEventsPerSec).toFixed(2)}x the bare queue (${row.queueBaseline})`);
+  }
+  if (only === null || 'linearizability'.includes(only)) {
+    const dir = defaultHistoriesDir();
+    if (fs.existsSync(dir)) {
+      console.log(`\nlinearizability checker on the recorded histories in ${dir}:`);
+      console.log(formatLinearizabilityBench(benchLinearizability(dir)));
+    } else {
+      console.log(`\nlinearizability checker: skipped (no histories at ${dir})`);
+    }
   }
 }
 

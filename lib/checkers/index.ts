@@ -3,3 +3,4 @@
  * invariant held, and if not, which one broke, where and when.
  */
 export * from './atomicity';
+export * from './linearizability';
