@@ -4,3 +4,4 @@
  */
 export * from './atomicity';
 export * from './linearizability';
+export * from './paxos';

@@ -1,0 +1,132 @@
+import { PaxosCheckResult } from '../../checkers/paxos';
+import { NodeId, RandomStreams, requireNumberInRange } from '../../core';
+import { FaultStep, NetworkOptions } from '../../sim';
+import { PaxosCluster, paxosCluster } from './cluster';
+import { PaxosValue } from './messages';
+import { PaxosRules } from './rules';
+import { AcceptorOptions } from './acceptor';
+
+/**
+ * A seeded chaos case for Basic Paxos: safety first, then liveness (TigerBeetle's simulator,
+ * Jepsen's nemesis then heal). During the chaos phase the network loses, duplicates and
+ * reorders messages, a partition may split the cluster, and acceptors (never more than f at
+ * once, f < n/2: Lamport §2.1 assumes a majority survives) and proposers crash and restart.
+ * Then everything heals, the network becomes reliable, and every learner must learn the chosen
+ * value within a bound. Agreement must hold throughout. Everything random comes from the
+ * seed, so a failing seed replays exactly with `paxosChaosRun(seed, options)`.
+ */
+export interface PaxosChaosOptions {
+  /** How many acceptors. Default 3. */
+  acceptors?: number;
+  /** One value per proposer. Default ['x', 'y', 'z']. */
+  proposers?: PaxosValue[];
+  learners?: number;
+  rules?: Partial<PaxosRules>;
+  persistence?: AcceptorOptions['persistence'];
+  backoffMs?: number;
+  /** When the chaos stops. Default 400 ms. */
+  healAtMs?: number;
+  /** How long after healing every learner must have learned. Default 2000 ms. */
+  livenessBoundMs?: number;
+  /** The chaos phase's network (default `paxosChaosNetwork`). */
+  network?: Partial<NetworkOptions>;
+  /** Partition the network during the chaos phase, half the time. Default true. */
+  partitions?: boolean;
+  /** Up to how many crashes (each restarted before healing). Default 3. */
+  crashes?: number;
+}
+
+/** One chaos case: its fault script, the cluster (trace included), and the two verdicts apart. */
+export interface PaxosChaosResult {
+  seed: number | string;
+  faults: FaultStep[];
+  cluster: PaxosCluster;
+  safety: PaxosCheckResult;
+  liveness: PaxosCheckResult;
+  /** The call that replays this case. */
+  replay: string;
+}
+
+/** The chaos phase's network: 1-10 ms, 10% lost, 10% duplicated, 20% held back up to 20 ms. */
+export const paxosChaosNetwork: Partial<NetworkOptions> = {
+  latency: { kind: 'uniform', minMs: 1, maxMs: 10 },
+  dropRate: 0.1,
+  duplicateRate: 0.1,
+  reorderRate: 0.2,
+  reorderDelayMs: 20,
+};
+
+/**
+ * Runs one chaos case and checks it; safety (agreement) and liveness (all learned) apart.
+ *
+ * @example
+ *   const r = paxosChaosRun(17);
+ *   r.safety.ok && r.liveness.ok; // true for the reference rules
+ */
+export function paxosChaosRun(seed: number | string, options: PaxosChaosOptions = {}): PaxosChaosResult {
+  const healAtMs = requireNumberInRange('healAtMs', options.healAtMs ?? 400, 1, Infinity);
+  const livenessBoundMs = requireNumberInRange('livenessBoundMs', options.livenessBoundMs ?? 2000, 0, Infinity);
+  const values = options.proposers ?? ['x', 'y', 'z'];
+  const acceptorCount = options.acceptors ?? 3;
+  const acceptors = Array.from({ length: acceptorCount }, (_, i) => `a${i + 1}`);
+  const proposers = values.map((_, i) => `p${i + 1}`);
+  const random = new RandomStreams(seed);
+  const rng = random.stream('paxos-chaos');
+  const startAtMs = values.map(() => Math.round(rng.uniform(0, 60)));
+  const faults = paxosChaosFaults(random, acceptors, proposers, healAtMs, options.partitions ?? true, options.crashes ?? 3);
+  const cluster = paxosCluster({
+    seed,
+    acceptors: acceptorCount,
+    proposers: values,
+    startAtMs,
+    learners: options.learners ?? 2,
+    network: { ...paxosChaosNetwork, ...options.network },
+    faults,
+    backoffMs: options.backoffMs,
+    rules: options.rules,
+    persistence: options.persistence,
+  });
+  cluster.run(healAtMs);
+  cluster.runUntilLearned({ maxTimeMs: healAtMs + livenessBoundMs });
+  const safety = cluster.agreement();
+  let liveness = cluster.learned();
+  if (!liveness.ok) liveness = { ...liveness, message: `liveness: ${livenessBoundMs} ms after healing at ${healAtMs} ms: ${liveness.message}` };
+  return { seed, faults, cluster, safety, liveness, replay: `paxosChaosRun(${JSON.stringify(seed)}${Object.keys(options).length ? ', options' : ''})` };
+}
+
+/**
+ * A seeded fault script: up to `crashes` crashes, each restarted 10-200 ms later, of acceptors
+ * (never more than f = floor((n-1)/2) down at once) and proposers; half the time a partition
+ * that heals after 20-200 ms; at `healAtMs` everything heals and the network becomes reliable.
+ */
+export function paxosChaosFaults(random: RandomStreams, acceptors: readonly NodeId[], proposers: readonly NodeId[], healAtMs: number, partitions = true, crashes = 3): FaultStep[] {
+  const rng = random.stream('chaos-faults');
+  const f = Math.floor((acceptors.length - 1) / 2);
+  const steps: FaultStep[] = [];
+  const windows = new Map<NodeId, [number, number][]>();
+  const acceptorWindows: [number, number][] = [];
+  const count = rng.int(0, crashes);
+  for (let i = 0; i < count; i++) {
+    const node = rng.pick([...acceptors, ...proposers]);
+    const crashAt = Math.round(rng.uniform(5, healAtMs * 0.7));
+    const restartAt = Math.min(crashAt + Math.round(rng.uniform(10, 200)), healAtMs - 1);
+    const overlaps = (list: [number, number][]) => list.filter(([a, b]) => crashAt <= b && restartAt >= a).length;
+    const own = windows.get(node) ?? [];
+    if (overlaps(own) > 0) continue;
+    if (acceptors.includes(node) && overlaps(acceptorWindows) >= f) continue;
+    own.push([crashAt, restartAt]);
+    windows.set(node, own);
+    if (acceptors.includes(node)) acceptorWindows.push([crashAt, restartAt]);
+    steps.push({ atMs: crashAt, action: 'crash', node }, { atMs: restartAt, action: 'restart', node });
+  }
+  if (partitions && rng.chance(0.5)) {
+    const all = rng.shuffle([...acceptors, ...proposers]);
+    const cut = rng.int(1, all.length - 1);
+    const at = Math.round(rng.uniform(0, healAtMs * 0.7));
+    steps.push({ atMs: at, action: 'partition', groups: [all.slice(0, cut), all.slice(cut)] });
+    steps.push({ atMs: Math.min(at + Math.round(rng.uniform(20, 200)), healAtMs), action: 'heal' });
+  }
+  steps.push({ atMs: healAtMs, action: 'heal' });
+  steps.push({ atMs: healAtMs, action: 'configure', network: { dropRate: 0, duplicateRate: 0, reorderRate: 0 } });
+  return steps.sort((a, b) => a.atMs - b.atMs);
+}
