@@ -120,6 +120,19 @@ export interface NetworkEvent {
   detail?: unknown;
 }
 
+/**
+ * One entry of a client history, Jepsen style: invoke, then ok, fail (no effect) or info
+ * (unknown outcome). The simulator records them (`sim.history`); checkers read them.
+ */
+export interface HistoryEntry {
+  opId: number;
+  process: string;
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  f: string;
+  value: unknown;
+  timeMs: number;
+}
+
 /** A short label for a message in a diagram: its `type` field if it has one. */
 export function messageLabel(msg: unknown): string {
   if (msg && typeof msg === 'object' && 'type' in msg) return String((msg as { type: unknown }).type);

@@ -54,13 +54,3 @@ export interface ProtocolNode<M = unknown, T = unknown> {
 
 /** Makes a fresh node: called at start and at every restart. */
 export type NodeFactory<M = unknown, T = unknown> = (id: NodeId) => ProtocolNode<M, T>;
-
-/** One entry of a client history, Jepsen style: invoke, then ok, fail or info. */
-export interface HistoryEntry {
-  opId: number;
-  process: string;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  f: string;
-  value: unknown;
-  timeMs: number;
-}

@@ -3,6 +3,7 @@ import {
   copyData,
   ConfigError,
   DropReason,
+  HistoryEntry,
   NodeId,
   Random,
   RandomStreams,
@@ -14,7 +15,7 @@ import {
 } from '../core';
 import { sampleLatencyMs } from './latency';
 import { NetworkOptions, NetworkState } from './network';
-import { Context, HistoryEntry, NodeFactory, ProtocolNode } from './node';
+import { Context, NodeFactory, ProtocolNode } from './node';
 import { EventQueue } from './queue';
 import { FaultStep, validateFaultStep } from './faults';
 

@@ -1,10 +1,10 @@
-import { TraceEvent } from '../../core';
+import { HistoryEntry, TraceEvent } from '../../core';
 import { HistoryEvent } from './events';
 
 /**
  * The simulator's own client history (lib/sim `HistoryEntry`, `sim.history`, written by
- * `ctx.invoke` and `ctx.complete`) as history events. The shape is repeated here rather than
- * imported, since checkers depend on lib/core only (STYLE.md, "Layers").
+ * `ctx.invoke` and `ctx.complete`) as history events. `HistoryEntry` lives in lib/core,
+ * since checkers depend on lib/core only (STYLE.md, "Layers").
  *
  * Values, by model:
  *
@@ -21,14 +21,7 @@ import { HistoryEvent } from './events';
  * them), which is finer than their `timeMs`: two events at one virtual time still happened one
  * after the other.
  */
-export interface HistoryEntryLike {
-  opId: number;
-  process: string;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  f: string;
-  value: unknown;
-  timeMs: number;
-}
+export type HistoryEntryLike = HistoryEntry;
 
 /**
  * History events from the simulator's history (see the module comment for the values).
