@@ -1,4 +1,4 @@
-import { ConfigError, NodeId, requireNumberInRange } from '../core';
+import { ConfigError, NodeId, Random, requireNumberInRange } from '../core';
 import { NetworkOptions } from './network';
 
 /**
@@ -57,4 +57,70 @@ export function validateFaultStep(step: FaultStep, field: string, known: Readonl
         (step as { action: unknown }).action,
       );
   }
+}
+
+/** What a random fault script may contain (see randomFaultScript). Times in ms, ranges [low, high]. */
+export interface RandomFaultOptions {
+  /** Nodes a crash may hit, drawn uniformly: list a node twice to make it twice as likely. */
+  crashCandidates: readonly NodeId[];
+  /** How many crashes to try: an integer drawn in this range. */
+  crashes: [number, number];
+  /** How long a crashed node stays down before its restart. */
+  downMs: [number, number];
+  /** Whether a partition may happen (then with probability 1/2), and between which nodes. */
+  partitions: boolean;
+  partitionNodes: readonly NodeId[];
+  /** How long the partition lasts before it heals. */
+  partitionMs: [number, number];
+  /** Faults start before `healAtMs * faultWindowFraction`; at `healAtMs` everything heals. */
+  healAtMs: number;
+  faultWindowFraction: number;
+  /** At most `limit` nodes of `group` down at once (e.g. f of 2f+1 acceptors); a crash beyond is skipped. */
+  downLimit?: { group: readonly NodeId[]; limit: number };
+}
+
+/**
+ * A seeded chaos phase as a fault script: some crashes, each with its restart (a node is
+ * never crashed twice at once), half the time a partition into two random groups that heals,
+ * and at `healAtMs` a final heal after which the network stops losing, duplicating and
+ * reordering messages: safety is checked throughout, liveness after `healAtMs`
+ * (TigerBeetle's VOPR and Jepsen's nemeses work the same way). Every topic's sweep uses it.
+ *
+ * @example
+ *   const faults = randomFaultScript(new RandomStreams(seed).stream('chaos-faults'), {
+ *     crashCandidates: ['c', 'p1', 'p2'], crashes: [1, 3], downMs: [10, 300],
+ *     partitions: true, partitionNodes: ['c', 'p1', 'p2'], partitionMs: [20, 300],
+ *     healAtMs: 1000, faultWindowFraction: 0.6 });
+ */
+export function randomFaultScript(rng: Random, options: RandomFaultOptions): FaultStep[] {
+  const { healAtMs, faultWindowFraction, downLimit } = options;
+  const steps: FaultStep[] = [];
+  const downWindows = new Map<NodeId, [number, number][]>();
+  const groupWindows: [number, number][] = [];
+  const overlapping = (windows: readonly [number, number][], from: number, to: number) =>
+    windows.filter(([a, b]) => from <= b && to >= a).length;
+  const count = rng.int(options.crashes[0], options.crashes[1]);
+  for (let i = 0; i < count; i++) {
+    const node = rng.pick(options.crashCandidates);
+    const crashAt = Math.round(rng.uniform(5, healAtMs * faultWindowFraction));
+    const restartAt = Math.min(crashAt + Math.round(rng.uniform(options.downMs[0], options.downMs[1])), healAtMs - 1);
+    const own = downWindows.get(node) ?? [];
+    if (overlapping(own, crashAt, restartAt) > 0) continue;
+    const inGroup = downLimit !== undefined && downLimit.group.includes(node);
+    if (inGroup && overlapping(groupWindows, crashAt, restartAt) >= downLimit.limit) continue;
+    own.push([crashAt, restartAt]);
+    downWindows.set(node, own);
+    if (inGroup) groupWindows.push([crashAt, restartAt]);
+    steps.push({ atMs: crashAt, action: 'crash', node }, { atMs: restartAt, action: 'restart', node });
+  }
+  if (options.partitions && rng.chance(0.5)) {
+    const shuffled = rng.shuffle(options.partitionNodes);
+    const cut = rng.int(1, shuffled.length - 1);
+    const at = Math.round(rng.uniform(0, healAtMs * faultWindowFraction));
+    steps.push({ atMs: at, action: 'partition', groups: [shuffled.slice(0, cut), shuffled.slice(cut)] });
+    steps.push({ atMs: Math.min(at + Math.round(rng.uniform(options.partitionMs[0], options.partitionMs[1])), healAtMs), action: 'heal' });
+  }
+  steps.push({ atMs: healAtMs, action: 'heal' });
+  steps.push({ atMs: healAtMs, action: 'configure', network: { dropRate: 0, duplicateRate: 0, reorderRate: 0 } });
+  return steps.sort((a, b) => a.atMs - b.atMs);
 }

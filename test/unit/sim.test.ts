@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { BudgetExceededError, ConfigError, NodeId } from '../../lib/core';
-import { Context, EventQueue, ProtocolNode, Simulator, meanLatencyMs, sampleLatencyMs, LatencyModel } from '../../lib/sim';
+import { Context, EventQueue, ProtocolNode, Simulator, meanLatencyMs, sampleLatencyMs, LatencyModel, randomFaultScript, FaultStep } from '../../lib/sim';
 import { PingNode } from '../../lib/protocols/ping';
 import { RandomStreams } from '../../lib/core';
 
@@ -312,6 +312,43 @@ describe('simulator', () => {
           ['ok', 'write', 5, 3],
         ],
       );
+    });
+  });
+
+  describe('randomFaultScript', () => {
+    const options = {
+      crashCandidates: ['a1', 'a2', 'a3', 'a4', 'a5'],
+      crashes: [3, 6] as [number, number],
+      downMs: [50, 300] as [number, number],
+      partitions: true,
+      partitionNodes: ['a1', 'a2', 'a3', 'a4', 'a5'],
+      partitionMs: [20, 200] as [number, number],
+      healAtMs: 1000,
+      faultWindowFraction: 0.7,
+      downLimit: { group: ['a1', 'a2', 'a3', 'a4', 'a5'], limit: 2 },
+    };
+
+    it('is the same script for the same seed, and ends healed and reliable', () => {
+      const one = randomFaultScript(new RandomStreams(3).stream('chaos-faults'), options);
+      const two = randomFaultScript(new RandomStreams(3).stream('chaos-faults'), options);
+      assert.deepEqual(one, two);
+      assert.deepEqual(one.slice(-2).map((s) => s.action), ['heal', 'configure']);
+    });
+
+    it('never has more than downLimit nodes of the group down at once, nor a node crashed twice', () => {
+      for (let seed = 1; seed <= 200; seed++) {
+        const steps: FaultStep[] = randomFaultScript(new RandomStreams(seed).stream('chaos-faults'), options);
+        const down = new Set<string>();
+        for (const step of steps) {
+          if (step.action === 'crash') {
+            assert.ok(!down.has(step.node), `seed ${seed}: ${step.node} crashed while down`);
+            down.add(step.node);
+            assert.ok(down.size <= 2, `seed ${seed}: ${[...down].join(', ')} down at ${step.atMs} ms`);
+          } else if (step.action === 'restart') {
+            down.delete(step.node);
+          }
+        }
+      }
     });
   });
 

@@ -1,6 +1,6 @@
 import { PaxosCheckResult } from '../../checkers/paxos';
 import { NodeId, RandomStreams, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions } from '../../sim';
+import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
 import { PaxosCluster, paxosCluster } from './cluster';
 import { PaxosValue } from './messages';
 import { PaxosRules } from './rules';
@@ -100,33 +100,16 @@ export function paxosChaosRun(seed: number | string, options: PaxosChaosOptions 
  * that heals after 20-200 ms; at `healAtMs` everything heals and the network becomes reliable.
  */
 export function paxosChaosFaults(random: RandomStreams, acceptors: readonly NodeId[], proposers: readonly NodeId[], healAtMs: number, partitions = true, crashes = 3): FaultStep[] {
-  const rng = random.stream('chaos-faults');
-  const f = Math.floor((acceptors.length - 1) / 2);
-  const steps: FaultStep[] = [];
-  const windows = new Map<NodeId, [number, number][]>();
-  const acceptorWindows: [number, number][] = [];
-  const count = rng.int(0, crashes);
-  for (let i = 0; i < count; i++) {
-    const node = rng.pick([...acceptors, ...proposers]);
-    const crashAt = Math.round(rng.uniform(5, healAtMs * 0.7));
-    const restartAt = Math.min(crashAt + Math.round(rng.uniform(10, 200)), healAtMs - 1);
-    const overlaps = (list: [number, number][]) => list.filter(([a, b]) => crashAt <= b && restartAt >= a).length;
-    const own = windows.get(node) ?? [];
-    if (overlaps(own) > 0) continue;
-    if (acceptors.includes(node) && overlaps(acceptorWindows) >= f) continue;
-    own.push([crashAt, restartAt]);
-    windows.set(node, own);
-    if (acceptors.includes(node)) acceptorWindows.push([crashAt, restartAt]);
-    steps.push({ atMs: crashAt, action: 'crash', node }, { atMs: restartAt, action: 'restart', node });
-  }
-  if (partitions && rng.chance(0.5)) {
-    const all = rng.shuffle([...acceptors, ...proposers]);
-    const cut = rng.int(1, all.length - 1);
-    const at = Math.round(rng.uniform(0, healAtMs * 0.7));
-    steps.push({ atMs: at, action: 'partition', groups: [all.slice(0, cut), all.slice(cut)] });
-    steps.push({ atMs: Math.min(at + Math.round(rng.uniform(20, 200)), healAtMs), action: 'heal' });
-  }
-  steps.push({ atMs: healAtMs, action: 'heal' });
-  steps.push({ atMs: healAtMs, action: 'configure', network: { dropRate: 0, duplicateRate: 0, reorderRate: 0 } });
-  return steps.sort((a, b) => a.atMs - b.atMs);
+  const everyone = [...acceptors, ...proposers];
+  return randomFaultScript(random.stream('chaos-faults'), {
+    crashCandidates: everyone,
+    crashes: [0, crashes],
+    downMs: [10, 200],
+    partitions,
+    partitionNodes: everyone,
+    partitionMs: [20, 200],
+    healAtMs,
+    faultWindowFraction: 0.7,
+    downLimit: { group: acceptors, limit: Math.floor((acceptors.length - 1) / 2) },
+  });
 }

@@ -1,6 +1,6 @@
 import { AtomicityResult } from '../../checkers/atomicity';
 import { NodeId, RandomStreams, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions } from '../../sim';
+import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
 import { CommitCluster, commitCluster, spacedTransactions } from './cluster';
 import { TxnId, Vote, VotePolicy } from './messages';
 import { CommitRules } from './rules';
@@ -107,30 +107,16 @@ export function chaosRun(seed: number | string, options: ChaosOptions = {}): Cha
  * 20-300 ms; at `healAtMs` everything heals and the network becomes reliable.
  */
 export function chaosFaults(random: RandomStreams, nodes: readonly NodeId[], healAtMs: number, partitions = true): FaultStep[] {
-  const rng = random.stream('chaos-faults');
-  const steps: FaultStep[] = [];
-  const down = new Map<NodeId, [number, number][]>();
-  const crashes = rng.int(1, 3);
-  for (let i = 0; i < crashes; i++) {
-    const node = rng.pick([nodes[0], ...nodes]);
-    const crashAt = Math.round(rng.uniform(5, healAtMs * 0.6));
-    const restartAt = Math.min(crashAt + Math.round(rng.uniform(10, 300)), healAtMs - 1);
-    const windows = down.get(node) ?? [];
-    if (windows.some(([a, b]) => crashAt <= b && restartAt >= a)) continue;
-    windows.push([crashAt, restartAt]);
-    down.set(node, windows);
-    steps.push({ atMs: crashAt, action: 'crash', node }, { atMs: restartAt, action: 'restart', node });
-  }
-  if (rng.chance(0.5) && partitions) {
-    const shuffled = rng.shuffle(nodes);
-    const cut = rng.int(1, nodes.length - 1);
-    const at = Math.round(rng.uniform(0, healAtMs * 0.6));
-    steps.push({ atMs: at, action: 'partition', groups: [shuffled.slice(0, cut), shuffled.slice(cut)] });
-    steps.push({ atMs: Math.min(at + Math.round(rng.uniform(20, 300)), healAtMs), action: 'heal' });
-  }
-  steps.push({ atMs: healAtMs, action: 'heal' });
-  steps.push({ atMs: healAtMs, action: 'configure', network: { dropRate: 0, duplicateRate: 0, reorderRate: 0 } });
-  return steps.sort((a, b) => a.atMs - b.atMs);
+  return randomFaultScript(random.stream('chaos-faults'), {
+    crashCandidates: [nodes[0], ...nodes],
+    crashes: [1, 3],
+    downMs: [10, 300],
+    partitions,
+    partitionNodes: nodes,
+    partitionMs: [20, 300],
+    healAtMs,
+    faultWindowFraction: 0.6,
+  });
 }
 
 /** A seeded vote table: each participant votes NO on a transaction with probability 10%. */
