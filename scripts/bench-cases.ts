@@ -100,11 +100,6 @@ function runBudget(sim: Simulator, events: number): number {
 
 export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000)];
 
-/** Adds cases from other modules (each topic can register its own). */
-export function registerBenchCase(benchCase: BenchCase): void {
-  BENCH_CASES.push(benchCase);
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
