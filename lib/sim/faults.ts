@@ -15,6 +15,8 @@ import { NetworkOptions } from './network';
  */
 export type FaultStep =
   | { atMs: number; action: 'crash' | 'restart' | 'pause' | 'resume'; node: NodeId }
+  /** Arms a crash in mid-handler: right after the node's next send (of `msgType`, if given); see Simulator.crashAfterNextSend. */
+  | { atMs: number; action: 'crash-after-send'; node: NodeId; msgType?: string }
   | { atMs: number; action: 'partition'; groups: NodeId[][] }
   | { atMs: number; action: 'cut'; from: NodeId; to: NodeId }
   | { atMs: number; action: 'heal' }
@@ -36,6 +38,12 @@ export function validateFaultStep(step: FaultStep, field: string, known: Readonl
     case 'resume':
       checkNode('node', step.node);
       return;
+    case 'crash-after-send':
+      checkNode('node', step.node);
+      if (step.msgType !== undefined && (typeof step.msgType !== 'string' || step.msgType === '')) {
+        throw new ConfigError(`${field}.msgType`, 'a non-empty string (a message type)', step.msgType);
+      }
+      return;
     case 'partition':
       if (!Array.isArray(step.groups)) throw new ConfigError(`${field}.groups`, 'an array of arrays of node ids', step.groups);
       step.groups.forEach((group, g) => {
@@ -53,7 +61,7 @@ export function validateFaultStep(step: FaultStep, field: string, known: Readonl
     default:
       throw new ConfigError(
         `${field}.action`,
-        "one of 'crash', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'configure'",
+        "one of 'crash', 'crash-after-send', 'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'configure'",
         (step as { action: unknown }).action,
       );
   }

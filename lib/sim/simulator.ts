@@ -74,6 +74,8 @@ interface NodeRecord {
   /** Deliveries and timers that arrived while paused, replayed in order on resume. */
   held: SimEvent[];
   cancelledTimers: Set<number>;
+  /** Armed by crashAfterNextSend: the node crashes right after a send of this type ('' for any). */
+  crashAfterSend: string | null;
 }
 
 /**
@@ -148,6 +150,7 @@ export class Simulator {
       ctx: null as unknown as Context,
       held: [],
       cancelledTimers: new Set(),
+      crashAfterSend: null,
     };
     record.ctx = this.makeContext(record);
     this.records.set(id, record);
@@ -273,8 +276,27 @@ export class Simulator {
     r.node = null;
     r.held = [];
     r.cancelledTimers.clear();
+    r.crashAfterSend = null;
     r.incarnation++;
     if (this.tracing) this.trace.push({ kind: 'crash', timeMs: this.now(), node: id });
+  }
+
+  /**
+   * Arms a crash in the middle of a handler: the node's next send (of type `msgType`, when
+   * given) leaves, and the node crashes at once, before the rest of that handler runs. Sends,
+   * writes to durable storage and timers that the handler would make after that point never
+   * happen. This is the fault that tells "persist, then reply" from "reply, then persist": a
+   * disk write and a network send are never one atomic step.
+   *
+   * @example
+   *   sim.at(50, () => sim.crashAfterNextSend('a1', { msgType: 'Promise' }));
+   */
+  crashAfterNextSend(id: NodeId, options: { msgType?: string } = {}): void {
+    const r = this.record(id, 'crashAfterNextSend');
+    if (options.msgType !== undefined && (typeof options.msgType !== 'string' || options.msgType === '')) {
+      throw new ConfigError('crashAfterNextSend msgType', 'a non-empty string (a message type)', options.msgType);
+    }
+    r.crashAfterSend = options.msgType ?? '';
   }
 
   /** Restarts a crashed node: a fresh object whose `init` reads the durable storage. */
@@ -359,6 +381,8 @@ export class Simulator {
     switch (step.action) {
       case 'crash':
         return this.crash(step.node);
+      case 'crash-after-send':
+        return this.crashAfterNextSend(step.node, step.msgType === undefined ? {} : { msgType: step.msgType });
       case 'restart':
         return this.restart(step.node);
       case 'pause':
@@ -447,6 +471,17 @@ export class Simulator {
     (r.node as ProtocolNode).onTimer(t.timer, r.ctx);
   }
 
+  /**
+   * A send by a node's handler. Nothing leaves a node that crashed earlier in the same handler
+   * (crashAfterNextSend); the send that trips an armed crash point leaves, then the node crashes.
+   */
+  private sendFrom(r: NodeRecord, to: NodeId, msg: unknown): void {
+    if (!r.up) return;
+    this.send(r.id, to, msg);
+    const armed = r.crashAfterSend;
+    if (armed !== null && (armed === '' || (msg as { type?: unknown } | null)?.type === armed)) this.crash(r.id);
+  }
+
   private send(from: NodeId, to: NodeId, msg: unknown): void {
     const target = this.records.get(to);
     if (target === undefined) {
@@ -488,15 +523,16 @@ export class Simulator {
         return (rng ??= sim.random.stream(`node:${id}`));
       },
       now: () => sim.now(),
-      send: (to, msg) => sim.send(id, to, msg),
+      send: (to, msg) => sim.sendFrom(r, to, msg),
       broadcast: (msg, to) => {
-        for (const peer of to ?? sim.nodeIds) if (peer !== id) sim.send(id, peer, msg);
+        for (const peer of to ?? sim.nodeIds) if (peer !== id) sim.sendFrom(r, peer, msg);
       },
       setTimer: (timer, delayMs) => {
         if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
           throw new ConfigError(`${id}: setTimer delayMs`, 'a finite number >= 0', delayMs);
         }
         const timerId = sim.nextTimerId++;
+        if (!r.up) return timerId; // crashed in the middle of this handler: the timer dies with it
         sim.queue.push(sim.nowUs + msToUs(delayMs), { type: 'timer', node: id, timerId, incarnation: r.incarnation, timer });
         return timerId;
       },
@@ -504,6 +540,7 @@ export class Simulator {
         r.cancelledTimers.add(timerId);
       },
       persist: (key, value) => {
+        if (!r.up) return; // crashed in the middle of this handler: the write never happens
         const copy = copyData(value);
         r.durable.set(key, copy);
         if (sim.tracing) sim.trace.push({ kind: 'persist', timeMs: sim.now(), node: id, key, value: copy });
@@ -513,7 +550,7 @@ export class Simulator {
         return value === undefined ? undefined : (copyData(value) as V);
       },
       annotate: (text, data) => {
-        if (sim.tracing) sim.trace.push({ kind: 'annotate', timeMs: sim.now(), node: id, text, data });
+        if (sim.tracing && r.up) sim.trace.push({ kind: 'annotate', timeMs: sim.now(), node: id, text, data });
       },
       invoke: (process, f, value) => {
         const opId = sim.nextOpId++;

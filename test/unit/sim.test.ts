@@ -234,6 +234,39 @@ describe('simulator', () => {
       assert.equal(sim.trace.ofKind('drop')[0].reason, 'crashed');
     });
 
+    it('crashes a node in mid-handler right after an armed send: later sends, writes and timers never happen', () => {
+      type Reply = { type: 'Ack' | 'Note'; n: number };
+      /** On each Data: sends Note, sends Ack, persists n, sets a timer: the effects in that order. */
+      class ReplyThenPersist implements ProtocolNode<Msg | Reply, Timer> {
+        onMessage(from: NodeId, msg: Msg | Reply, ctx: Context<Msg | Reply, Timer>): void {
+          ctx.send(from, { type: 'Note', n: msg.n });
+          ctx.send(from, { type: 'Ack', n: msg.n });
+          ctx.persist('n', msg.n);
+          ctx.setTimer({ type: 'Tick', n: msg.n }, 5);
+        }
+        onTimer(): void {}
+      }
+      const sim = new Simulator({ seed: 1 });
+      sim.addNode('a', () => new ReplyThenPersist());
+      sim.addNode('b', () => new Recorder());
+      sim.run();
+      sim.inject('a', { type: 'Data', n: 1 }, 'b');
+      sim.run();
+      assert.equal(sim.durable('a').get('n'), 1);
+      sim.schedule([{ atMs: sim.now(), action: 'crash-after-send', node: 'a', msgType: 'Ack' }]);
+      sim.run();
+      sim.inject('a', { type: 'Data', n: 2 }, 'b');
+      sim.run();
+      assert.equal(sim.isUp('a'), false);
+      assert.deepEqual(sim.trace.ofKind('send').filter((e) => e.from === 'a').map((e) => `${(e.msg as Reply).type}${(e.msg as Reply).n}`), ['Note1', 'Ack1', 'Note2', 'Ack2']);
+      assert.equal(sim.durable('a').get('n'), 1, 'the write after the Ack never happened');
+      assert.equal(sim.trace.ofKind('timer').filter((e) => (e.timer as Timer).n === 2).length, 0);
+      sim.restart('a');
+      sim.run();
+      assert.equal(sim.trace.ofKind('timer').length, 1, 'the timer set after the crash point does not fire after the restart either');
+      assert.throws(() => sim.crashAfterNextSend('a', { msgType: '' }), /crashAfterNextSend msgType must be a non-empty string/);
+    });
+
     it('holds messages and timers while paused and handles them in order on resume', () => {
       const sim = new Simulator({ seed: 1, network: { latency: { kind: 'constant', ms: 1 } } });
       sim.addNode('b', () => new Recorder());
