@@ -1,17 +1,22 @@
 #!/usr/bin/env node
-// Patches a crash in tslab 1.0.22 (run by scripts/setup.js after every install; idempotent).
+// Patches two bugs of tslab 1.0.22 (run by scripts/setup.js after every install; idempotent).
 //
-// tslab drives TypeScript's watch compiler with a fake timer that allows one pending rebuild
+// 1. A crash. tslab drives TypeScript's watch compiler with a fake timer that allows one pending rebuild
 // and throws "Unexpected pending rebuildTimer" on a second one. When files the kernel's
 // compiler watches change on disk (which is what happens when `npm start` recompiles lib/
 // while a kernel runs) TypeScript can ask for a second timer before the first has run, and the
 // kernel prints an UncaughtException into whatever cell runs next. The patch lets the pending
 // timer run both callbacks, in order, and ignores clearing a timer that already ran.
+//
+// 2. Shorthand properties. tslab rewrites a name declared in an earlier cell to `exports.name`
+// but skips shorthand properties, so `const seed = 1;` in one cell and `run({ seed })` in the
+// next fails with "ReferenceError: seed is not defined". The patch rewrites `{ seed }` to
+// `{ seed: exports.seed }` when `seed` comes from an earlier cell.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
-const MARK = '/* consensus-lab patch: tolerant rebuild timer */';
+const TIMER_MARK = '/* consensus-lab patch: tolerant rebuild timer */';
 const ORIGINAL = `    sys.setTimeout = (callback) => {
         // TypeScript compier implements debouncing using a timer.
         // It clears a timer when a new change is notified before the timer
@@ -37,7 +42,7 @@ const ORIGINAL = `    sys.setTimeout = (callback) => {
         }
         throw new Error("clearing unexpected tiemr");
     };`;
-const PATCHED = `    ${MARK}
+const PATCHED = `    ${TIMER_MARK}
     sys.setTimeout = (callback) => {
         if (rebuildTimer) {
             const earlier = rebuildTimer.run;
@@ -63,17 +68,45 @@ const PATCHED = `    ${MARK}
         }
     };`;
 
-/** Returns 'patched', 'already patched' or a reason it could not patch. */
+const SHORTHAND_MARK = '/* consensus-lab patch: shorthand properties */';
+const SHORTHAND_ORIGINAL = `        function wrapPrevIdentifier(node) {
+            var _a, _b;
+            if (!ts.isIdentifier(node)) {`;
+const SHORTHAND_PATCHED = `        function wrapPrevIdentifier(node) {
+            var _a, _b;
+            ${SHORTHAND_MARK}
+            if (ts.isShorthandPropertyAssignment(node)) {
+                const value = checker.getShorthandAssignmentValueSymbol(node);
+                if (value && (value.declarations || []).some((decl) => decl.getSourceFile() === declsFile)) {
+                    const name = node.name.text;
+                    return ts.factory.createPropertyAssignment(name, ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), name));
+                }
+            }
+            if (!ts.isIdentifier(node)) {`;
+
+const PATCHES = [
+  { name: 'rebuild timer', mark: TIMER_MARK, original: ORIGINAL, patched: PATCHED },
+  { name: 'shorthand properties', mark: SHORTHAND_MARK, original: SHORTHAND_ORIGINAL, patched: SHORTHAND_PATCHED },
+];
+
+/** Applies every patch; returns one line per patch: 'patched', 'already patched' or why it could not. */
 function patchTslab(root = path.resolve(__dirname, '..')) {
   const file = path.join(root, 'node_modules', 'tslab', 'dist', 'converter.js');
   if (!fs.existsSync(file)) return 'tslab is not installed';
-  const source = fs.readFileSync(file, 'utf8');
-  if (source.includes(MARK)) return 'already patched';
-  if (!source.includes(ORIGINAL)) return 'tslab changed: the code to patch was not found (is tslab still 1.0.22?)';
-  fs.writeFileSync(file, source.replace(ORIGINAL, PATCHED));
-  return 'patched';
+  let source = fs.readFileSync(file, 'utf8');
+  const results = [];
+  for (const patch of PATCHES) {
+    if (source.includes(patch.mark)) results.push(`${patch.name}: already patched`);
+    else if (!source.includes(patch.original)) results.push(`${patch.name}: tslab changed, the code to patch was not found (is tslab still 1.0.22?)`);
+    else {
+      source = source.replace(patch.original, patch.patched);
+      results.push(`${patch.name}: patched`);
+    }
+  }
+  fs.writeFileSync(file, source);
+  return results.join('; ');
 }
 
 module.exports = { patchTslab };
 
-if (require.main === module) console.log(`tslab rebuild-timer patch: ${patchTslab()}`);
+if (require.main === module) console.log(`tslab patches: ${patchTslab()}`);

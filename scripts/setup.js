@@ -306,7 +306,7 @@ function main() {
   } else {
     log('warning: TypeScript is not installed (dev dependencies omitted?); skipping the build');
   }
-  log(`tslab rebuild-timer patch (scripts/patch-tslab.js): ${require('./patch-tslab').patchTslab(root)}`);
+  log(`tslab patches (scripts/patch-tslab.js): ${require('./patch-tslab').patchTslab(root)}`);
   if (process.env.CONSENSUS_LAB_SKIP_PYTHON) {
     log('CONSENSUS_LAB_SKIP_PYTHON is set: skipping the Python venv and Jupyter');
   } else {
