@@ -1,2 +1,3 @@
 /** The learner's exercises, one module per topic (notebooks import them as `consensus-lab-exercises`). */
 export * as twophase from './twophase';
+export * as paxos from './paxos';

@@ -1,2 +1,3 @@
 /** The reference solutions, one module per topic (notebooks import them as `consensus-lab-solutions`). */
 export * as twophase from './twophase';
+export * as paxos from './paxos';

@@ -4,7 +4,6 @@ import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
 import { PaxosCluster, paxosCluster } from './cluster';
 import { PaxosValue } from './messages';
 import { PaxosRules } from './rules';
-import { AcceptorOptions } from './acceptor';
 
 /**
  * A seeded chaos case for Basic Paxos: safety first, then liveness (TigerBeetle's simulator,
@@ -22,7 +21,6 @@ export interface PaxosChaosOptions {
   proposers?: PaxosValue[];
   learners?: number;
   rules?: Partial<PaxosRules>;
-  persistence?: AcceptorOptions['persistence'];
   backoffMs?: number;
   /** When the chaos stops. Default 400 ms. */
   healAtMs?: number;
@@ -84,7 +82,6 @@ export function paxosChaosRun(seed: number | string, options: PaxosChaosOptions 
     faults,
     backoffMs: options.backoffMs,
     rules: options.rules,
-    persistence: options.persistence,
   });
   cluster.run(healAtMs);
   cluster.runUntilLearned({ maxTimeMs: healAtMs + livenessBoundMs });

@@ -1,7 +1,7 @@
 import { PaxosCheckResult, paxosAgreement, paxosChoices, paxosLearned } from '../../checkers/paxos';
 import { ConfigError, NodeId, requireInteger, requireNumberInRange } from '../../core';
 import { FaultStep, NetworkOptions, Simulator } from '../../sim';
-import { Acceptor, AcceptorOptions } from './acceptor';
+import { Acceptor } from './acceptor';
 import { Learner } from './learner';
 import { PaxosValue, Proposal } from './messages';
 import { Proposer } from './proposer';
@@ -27,13 +27,11 @@ export interface PaxosClusterOptions {
   timeoutMs?: number;
   /** The pluggable rules (a learner's module); the references by default. */
   rules?: Partial<PaxosRules>;
-  /** Acceptor persistence; 'none' is the forgetful-acceptor bug (see AcceptorOptions). */
-  persistence?: AcceptorOptions['persistence'];
   recordTrace?: boolean;
   hashTrace?: boolean;
 }
 
-const knownOptions = ['seed', 'acceptors', 'proposers', 'startAtMs', 'learners', 'network', 'faults', 'backoffMs', 'timeoutMs', 'rules', 'persistence', 'recordTrace', 'hashTrace'];
+const knownOptions = ['seed', 'acceptors', 'proposers', 'startAtMs', 'learners', 'network', 'faults', 'backoffMs', 'timeoutMs', 'rules', 'recordTrace', 'hashTrace'];
 
 /** A simulator with Paxos nodes added, and what a notebook or a test needs to run and judge it. */
 export interface PaxosCluster {
@@ -81,15 +79,13 @@ export function paxosCluster(options: PaxosClusterOptions): PaxosCluster {
   startAtMs.forEach((t, i) => requireNumberInRange(`startAtMs[${i}]`, t, 0, Infinity));
   const backoffMs = requireNumberInRange('backoffMs', options.backoffMs ?? 30, 0, Infinity);
   const timeoutMs = requireNumberInRange('timeoutMs', options.timeoutMs ?? 50, 1, Infinity);
-  const persistence = options.persistence ?? 'before-reply';
-  if (persistence !== 'before-reply' && persistence !== 'none') throw new ConfigError('persistence', "'before-reply' or 'none'", persistence);
   const rules = resolvePaxosRules(options.rules);
 
   const acceptors = names('a', acceptorCount);
   const proposers = names('p', values.length);
   const learners = names('l', learnerCount);
   const sim = new Simulator({ seed: options.seed, network: options.network, recordTrace: options.recordTrace, hashTrace: options.hashTrace });
-  for (const a of acceptors) sim.addNode(a, () => new Acceptor({ rules, persistence }));
+  for (const a of acceptors) sim.addNode(a, () => new Acceptor({ rules }));
   proposers.forEach((p, i) => {
     sim.addNode(p, () => new Proposer({ value: values[i], acceptors, learners, startAtMs: startAtMs[i] ?? 0, timeoutMs, backoffMs, rules }));
   });

@@ -19,3 +19,4 @@ export * from './learner';
 export * from './cluster';
 export * from './scenarios';
 export * from './chaos';
+export * from './timeline';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core';
-import { Ballot, PaxosValue, Proposal, compareBallots } from './messages';
+import { Ballot, PaxosMessage, PaxosValue, Proposal, compareBallots } from './messages';
 
 /**
  * The acceptor's two rules and the proposer's value choice, as pure functions with exact
@@ -73,11 +73,50 @@ export type AcceptRule = (state: AcceptorState, proposal: Proposal) => { reply: 
  */
 export type ChooseValueRule = (promises: readonly (Proposal | null)[], ownValue: PaxosValue) => PaxosValue;
 
+/** What the acceptor's rules return: the reply to send and the state to hold from now on. */
+export type AcceptorDecision = ReturnType<PrepareRule> | ReturnType<AcceptRule>;
+
+/** The two requests an acceptor answers: phase 1a and phase 2a. */
+export type AcceptorRequest = Extract<PaxosMessage, { type: 'Prepare' | 'Accept' }>;
+
+/**
+ * What the acceptor node lends a request handler: its state, its disk and its network.
+ * - `state`: the acceptor's state now (a copy: changing it changes nothing).
+ * - `persist(state)`: writes `state` to durable storage; only what is written survives a crash.
+ * - `reply(decision)`: adopts `decision.newState` as the state in memory and sends the reply
+ *   it stands for (Promise, Accepted or Nack) to the proposer. Call it exactly once.
+ */
+export interface AcceptorIO {
+  readonly state: AcceptorState;
+  persist(state: AcceptorState): void;
+  reply(decision: AcceptorDecision): void;
+}
+
+/**
+ * How the acceptor handles one Prepare or Accept (Lamport §2.2, last paragraph: "an acceptor
+ * must remember this information even if it fails and then restarts"): decide with the rule,
+ * make the new state durable, and only then reply. A reply is a promise to the proposer; if it
+ * left before the write and the acceptor crashed in between, the restarted acceptor would
+ * not know what it promised or accepted, and could accept a lower-numbered proposal or answer
+ * a Prepare without the value it accepted: two values chosen.
+ *
+ * Contract:
+ * - For a Prepare call `rules.onPrepare(io.state, request.ballot)`; for an Accept call
+ *   `rules.onAccept(io.state, { ballot: request.ballot, value: request.value })`.
+ * - Then `io.persist(decision.newState)`, then `io.reply(decision)`: in that order, each once.
+ *
+ * @example
+ *   handleRequest(io, { type: 'Prepare', slot: 0, ballot: { round: 1, node: 'p1' } }, referencePaxosRules);
+ *   // io.persist({ promised: 1.p1, accepted: null }), then io.reply({ reply: 'promise', ... })
+ */
+export type RequestHandler = (io: AcceptorIO, request: AcceptorRequest, rules: Pick<PaxosRules, 'onPrepare' | 'onAccept'>) => void;
+
 /** The pluggable rules together: what a learner's module exports and a graded test passes in. */
 export interface PaxosRules {
   onPrepare: PrepareRule;
   onAccept: AcceptRule;
   chooseValue: ChooseValueRule;
+  handleRequest: RequestHandler;
 }
 
 /** Reference phase-1b rule: promise only to a number strictly above every earlier promise. */
@@ -103,8 +142,20 @@ export const chooseValue: ChooseValueRule = (promises, ownValue) => {
   return best === null ? ownValue : best.value;
 };
 
+/** Reference acceptor handler: decide, persist, then reply. */
+export const handleRequest: RequestHandler = (io, request, rules) => {
+  const decision = decide(io.state, request, rules);
+  io.persist(decision.newState);
+  io.reply(decision);
+};
+
+/** The rule's decision on one request. */
+function decide(state: AcceptorState, request: AcceptorRequest, rules: Pick<PaxosRules, 'onPrepare' | 'onAccept'>): AcceptorDecision {
+  return request.type === 'Prepare' ? rules.onPrepare(state, request.ballot) : rules.onAccept(state, { ballot: request.ballot, value: request.value });
+}
+
 /** The reference rules: the defaults of every node, cluster, sweep and model. */
-export const referencePaxosRules: PaxosRules = { onPrepare, onAccept, chooseValue };
+export const referencePaxosRules: PaxosRules = { onPrepare, onAccept, chooseValue, handleRequest };
 
 /** The reference rules with the given ones swapped in; throws a ConfigError naming a rule that is not a function. */
 export function resolvePaxosRules(rules: Partial<PaxosRules> = {}): PaxosRules {
@@ -145,6 +196,16 @@ export const brokenPaxosRules = {
   },
   /** The proposer proposes its own value even when a Promise reported an accepted one (breaks P2c). */
   ignoreAcceptedValue: { chooseValue: ((_promises, ownValue) => ownValue) as ChooseValueRule },
+  /** Replies first and writes afterwards: a crash between the two forgets a promise already given. */
+  replyBeforePersist: {
+    handleRequest: ((io, request, rules) => {
+      const decision = decide(io.state, request, rules);
+      io.reply(decision);
+      io.persist(decision.newState);
+    }) as RequestHandler,
+  },
+  /** Never writes its state: every crash and restart forgets all promises and acceptances. */
+  neverPersist: { handleRequest: ((io, request, rules) => io.reply(decide(io.state, request, rules))) as RequestHandler },
 } satisfies Record<string, Partial<PaxosRules>>;
 
 /** Checks a rule's result shape, so a wrong answer fails with a message naming the rule and its input. */

@@ -1,0 +1,109 @@
+/**
+ * The Paxos graded tests must catch the classic bugs, each with a message that names the rule
+ * it breaks. We grade variants of the reference solution, each with one bug, through the real
+ * grader (as a learner's submission would be graded) and check which tests fail and why.
+ */
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const distRoot = path.resolve(__dirname, '..', '..');
+const grader = path.join(distRoot, 'scripts', 'grade.js');
+const reference = path.join(distRoot, 'solutions', 'paxos.js');
+const library = path.join(distRoot, 'lib', 'protocols', 'paxos', 'index.js');
+
+interface Result {
+  name: string;
+  score: number;
+  max_score: number;
+  output: string;
+}
+
+/**
+ * Grades a variant of the reference: `patch` is JavaScript that reassigns exports of `rules`
+ * (the reference module's), with `lib` (lib/protocols/paxos) and `ref` (its reference rules) in
+ * scope. Unless the patch replaces handleRequest, the variant's handleRequest decides with the
+ * variant's own onPrepare and onAccept, as a learner's file does.
+ */
+function gradeVariant(patch: string): Result[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-variant-'));
+  fs.mkdirSync(path.join(dir, 'exercises'));
+  fs.writeFileSync(
+    path.join(dir, 'exercises', 'paxos.js'),
+    `const lib = require(${JSON.stringify(library)});\nconst ref = lib.referencePaxosRules;\nconst rules = { ...require(${JSON.stringify(reference)}) };\n` +
+      `rules.handleRequest = (io, request) => lib.handleRequest(io, request, rules);\n${patch}\nmodule.exports = rules;\n`,
+  );
+  const json = path.join(dir, 'results.json');
+  spawnSync(process.execPath, [grader, 'paxos', '--impl-root', dir, '--json', json], { encoding: 'utf8' });
+  const results = JSON.parse(fs.readFileSync(json, 'utf8')).tests as Result[];
+  fs.rmSync(dir, { recursive: true, force: true });
+  return results;
+}
+
+function failed(results: Result[]): string[] {
+  return results.filter((t) => t.score < t.max_score).map((t) => t.name.replace(/^paxos: /, ''));
+}
+
+function output(results: Result[], name: string): string {
+  return results.find((t) => t.name === `paxos: ${name}`)?.output ?? '';
+}
+
+const promise = 'onPrepare promises only to a strictly higher number';
+const accept = 'onAccept accepts nothing below the promise';
+const report = 'a Promise carries the highest accepted proposal';
+const choose = 'chooseValue adopts the highest-numbered accepted value';
+const persist = 'handleRequest persists before it replies';
+const adopt = 'a second proposer adopts a value already chosen';
+const sweep = 'agreement under loss, duplication, reordering, partitions and crashes';
+const search = 'every delivery order at 3 acceptors and 2 proposers is safe';
+
+describe('paxos graded tests catch the classic bugs', function () {
+  this.timeout(300_000);
+
+  it('accepting below the promise: the rule case names it, and the sweep finds two values chosen', () => {
+    const results = gradeVariant(`rules.onAccept = lib.brokenPaxosRules.acceptBelowPromise.onAccept;`);
+    const names = failed(results);
+    assert.ok(names.includes(accept) && names.includes(sweep), names.join('; '));
+    assert.match(output(results, accept), /P1a \(accept\): accept no proposal numbered below the promise[\s\S]*accepting below the promise/);
+    assert.match(output(results, sweep), /agreement broken in slot 0: two values chosen[\s\S]*--seed \d+/);
+  });
+
+  it('promising twice to equal numbers (a literal >=, or rounds compared alone): the rule case names it', () => {
+    const literal = failed(gradeVariant(`rules.onPrepare = (s, n) => lib.compareBallots(n, s.promised) >= 0 ? { reply: 'promise', newState: { promised: n, accepted: s.accepted }, accepted: s.accepted } : { reply: 'reject', newState: s };`));
+    assert.deepEqual(literal, [promise]);
+    const results = gradeVariant(`rules.onPrepare = lib.brokenPaxosRules.promiseEqualNumbers.onPrepare;`);
+    assert.ok(failed(results).includes(promise), failed(results).join('; '));
+    assert.match(output(results, promise), /promising twice to equal numbers|comparing rounds alone/);
+  });
+
+  it('not returning the accepted value in the Promise: the rule case, the scenario and the model checker catch it', () => {
+    const results = gradeVariant(`rules.onPrepare = lib.brokenPaxosRules.forgetAcceptedInPromise.onPrepare;`);
+    const names = failed(results);
+    for (const name of [report, adopt, search]) assert.ok(names.includes(name), `${name} not failed: ${names.join('; ')}`);
+    assert.match(output(results, report), /not returning the accepted value/);
+    assert.match(output(results, search), /shortest counterexample, \d+ steps/);
+  });
+
+  it("proposing one's own value despite an accepted one: the rule case, the scenario and the model checker catch it", () => {
+    const results = gradeVariant(`rules.chooseValue = lib.brokenPaxosRules.ignoreAcceptedValue.chooseValue;`);
+    const names = failed(results);
+    for (const name of [choose, adopt, search]) assert.ok(names.includes(name), `${name} not failed: ${names.join('; ')}`);
+    assert.match(output(results, choose), /proposing one's own value despite an accepted one/);
+  });
+
+  for (const bug of ['replyBeforePersist', 'neverPersist']) {
+    it(`not persisting before replying (${bug}): the handler case names it, and the crash right after the reply shows the damage`, () => {
+      const results = gradeVariant(`rules.handleRequest = (io, request) => lib.brokenPaxosRules.${bug}.handleRequest(io, request, ref);`);
+      assert.deepEqual(failed(results), [persist]);
+      assert.match(output(results, persist), /not persisting before replying/);
+    });
+  }
+
+  it('a rule that throws loses only the tests that use it, with its message', () => {
+    const results = gradeVariant(`rules.chooseValue = () => { throw new TypeError('oops'); };`);
+    assert.deepEqual(failed(results).sort(), [adopt, sweep, 'a value is learned once the faults stop', choose, search].sort());
+    assert.match(output(results, choose), /TypeError: oops/);
+  });
+});
