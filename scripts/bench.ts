@@ -7,12 +7,16 @@
  * The bare event queue case does the same number of pops and pushes with the same number
  * of pending events, and nothing else: the simulator's overhead is the ratio to it.
  *
+ * Then the linearizability checker on the recorded histories, and the wall time of each
+ * graded suite against the reference solutions.
+ *
  * Usage: npm run bench [-- --events N --repeat K --only NAME]
  */
 import { fork } from 'child_process';
 import * as fs from 'fs';
 import { BENCH_CASES, BenchResult } from './bench-cases';
 import { benchLinearizability, defaultHistoriesDir, formatLinearizabilityBench } from './bench-linearizability';
+import { benchGradedSuite, formatGradedBench, gradedTopics } from './bench-graded';
 
 interface Row extends BenchResult {
   name: string;
@@ -83,6 +87,11 @@ async function main(): Promise<void> {
     } else {
       console.log(`\nlinearizability checker: skipped (no histories at ${dir})`);
     }
+  }
+  if (only === null || 'graded'.includes(only)) {
+    const runs = Math.min(repeat, 3);
+    console.log(`\ngraded suites against the reference solutions (wall time of \`npm run grade -- TOPIC --target solutions\`):`);
+    console.log(formatGradedBench(gradedTopics().map((topic) => benchGradedSuite(topic, runs))));
   }
 }
 
