@@ -17,9 +17,9 @@ import { MultiPaxosCluster, multiPaxosCluster, randomWorkload } from './cluster'
 export interface MultiPaxosChaosOptions {
   /** How many servers. Default 3. */
   servers?: number;
-  /** How many clients. Default 2. */
+  /** How many clients. Default 3. */
   clients?: number;
-  /** Commands per client. Default 4. */
+  /** Commands per client. Default 6. */
   commandsPerClient?: number;
   rules?: Partial<PaxosRules>;
   /** When the chaos stops. Default 500 ms. */
@@ -76,8 +76,8 @@ export function multiPaxosChaosRun(seed: number | string, options: MultiPaxosCha
   const servers = Array.from({ length: serverCount }, (_, i) => `n${i + 1}`);
   const random = new RandomStreams(seed);
   const workload = randomWorkload(random.stream('chaos-workload'), {
-    clients: options.clients ?? 2,
-    commandsPerClient: options.commandsPerClient ?? 4,
+    clients: options.clients ?? 3,
+    commandsPerClient: options.commandsPerClient ?? 6,
     startAtMs: [0, healAtMs / 2],
     thinkMs: [0, 40],
   });

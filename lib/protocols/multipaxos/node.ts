@@ -381,9 +381,10 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       return;
     }
     const value = encodeCommand(command);
-    if (s.pending.some((c) => encodeCommand(c) === value)) return;
-    for (const slot in s.inFlight) if (s.inFlight[slot].value === value) return;
-    s.pending.push(command);
+    const waiting = s.pending.some((c) => encodeCommand(c) === value);
+    let proposed = false;
+    for (const slot in s.inFlight) proposed = proposed || s.inFlight[slot].value === value;
+    if (!waiting && !proposed) s.pending.push(command);
     this.proposePending(ctx);
   }
 
@@ -429,7 +430,6 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     ctx.annotate('chosen', { slot, ballot, value: f.value });
     for (const r of this.options.servers) if (r !== ctx.id) ctx.send(r, { type: 'Decide', slot, value: f.value });
     this.learn(slot, f.value, ctx);
-    this.proposePending(ctx);
   }
 
   /** The leader's heartbeat period: Heartbeat to all, and re-send what got no majority yet. */
@@ -472,7 +472,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     ctx.annotate('promised', { ballot, fromSlot, reported: out.report.length });
     ctx.send(from, { type: 'Promise', ballot, fromSlot, accepted: out.report });
     if (from !== ctx.id && this.state.role === 'follower') {
-      this.state.leader = null; // a candidate is running: wait for it rather than run against it
+      this.state.leader = ballot.node; // a candidate is running: wait for it (and forward to it) rather than run against it
       this.resetElectionTimer(ctx);
     }
   }
@@ -548,7 +548,6 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       ctx.persist(MULTIPAXOS_KEYS.decidedHigh, s.decidedHigh);
     }
     ctx.annotate('learned', { slot, value });
-    s.nextSlot = Math.max(s.nextSlot, slot + 1);
     const f = s.inFlight[slot];
     if (f !== undefined) {
       delete s.inFlight[slot];
@@ -556,6 +555,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       if (f.value !== value && mine !== null) s.pending.push(mine); // another ballot won this slot: propose ours again
     }
     this.applyInOrder(ctx);
+    this.proposePending(ctx);
   }
 
   /** Executes decided slots in order (§3: "execute command i only after 1..i-1"); the leader replies. */
