@@ -6,7 +6,8 @@ import { PaxosValue, compareBallots, formatBallot } from '../paxos/messages';
 import { PaxosRules, resolvePaxosRules } from '../paxos/rules';
 import { MultiPaxosClient } from './client';
 import { CommandSpec, validateCommandSpec } from './messages';
-import { MultiPaxosNode, MultiPaxosNodeState } from './node';
+import { MultiPaxosNode } from './node';
+import { MultiPaxosNodeState } from './node-state';
 
 /** One client's part of a workload: its commands, submitted one at a time. */
 export interface ClientWorkload {

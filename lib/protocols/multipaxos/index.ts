@@ -16,6 +16,7 @@
 export * from './messages';
 export * from './acceptor';
 export * from './state-machine';
+export * from './node-state';
 export * from './node';
 export * from './client';
 export * from './cluster';
