@@ -4,6 +4,7 @@
 import { EventQueue, Simulator } from '../lib/sim';
 import { PingNode } from '../lib/protocols/ping';
 import { TwoPhaseCoordinator, TwoPhaseParticipant, referenceRules, spacedTransactions } from '../lib/protocols/twophase';
+import { multiPaxosCluster } from '../lib/protocols/multipaxos';
 
 export interface BenchResult {
   medianEventsPerSec: number;
@@ -11,14 +12,19 @@ export interface BenchResult {
   note?: string;
   /** The bare-queue case to compare with. */
   queueBaseline?: string;
+  /** For cases that also count units of work (e.g. commands decided): their median rate per second of wall time. */
+  medianUnitsPerSec?: number;
+  unitsLabel?: string;
 }
 
 interface BenchCase {
   name: string;
-  /** Sets the case up (not timed) and returns the timed part, which returns the events processed. */
-  prepare(events: number): () => number;
+  /** Sets the case up (not timed) and returns the timed part, which returns the events processed (and units of work done, if the case counts them). */
+  prepare(events: number): () => number | { events: number; units: number };
   queueBaseline?: string;
   note?: string;
+  /** What `units` counts, e.g. 'commands decided'. */
+  unitsLabel?: string;
 }
 
 /** Ping pairs: half the nodes ping the other half, each pinger with one ping in flight. */
@@ -67,6 +73,36 @@ function twoPhaseCase(nodes: number): BenchCase {
 }
 
 /**
+ * Multi-Paxos on `servers` servers with a stable leader (n1) and `clients` closed-loop clients
+ * talking to it, each with one put outstanding at a time, on a 1-5 ms network, trace off.
+ * Besides events per second it reports commands decided (slots applied by the leader) per
+ * second of wall time. About 17 events per command at 5 servers.
+ */
+function multiPaxosCase(servers: number, clients: number): BenchCase {
+  return {
+    name: `Multi-Paxos, ${servers} servers`,
+    note: `${clients} closed-loop clients, trace off`,
+    unitsLabel: 'commands decided',
+    prepare(events) {
+      const perClient = Math.ceil(events / (10 * clients)) + 10;
+      const workload = Array.from({ length: clients }, (_, i) => ({
+        commands: Array.from({ length: perClient }, (_, k) => ({ op: 'put' as const, key: `k${i}`, value: `${k}` })),
+        firstServer: 'n1',
+        startAtMs: 10,
+      }));
+      const cluster = multiPaxosCluster({ seed: 1, servers, firstLeader: 'n1', workload, recordTrace: false });
+      cluster.sim.run({ untilMs: 10 }); // n1 has won phase 1
+      const decided = () => cluster.server('n1')?.firstUndecided ?? 0;
+      return () => {
+        const before = decided();
+        const processed = runBudget(cluster.sim, events);
+        return { events: processed, units: decided() - before };
+      };
+    },
+  };
+}
+
+/**
  * The event queue alone: pop the earliest event and push a new one (a fresh object, as the
  * simulator allocates one per message) a little later. No network, no nodes, no trace.
  */
@@ -98,7 +134,7 @@ function runBudget(sim: Simulator, events: number): number {
   return sim.eventCount - before;
 }
 
-export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000)];
+export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10)];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -113,19 +149,23 @@ if (require.main === module) {
   const benchCase = BENCH_CASES.find((c) => c.name === name);
   if (!benchCase) throw new Error(`unknown bench case ${name}`);
   const rates: number[] = [];
+  const unitRates: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const timed = benchCase.prepare(events);
     (global as { gc?: () => void }).gc?.();
     const started = process.hrtime.bigint();
-    const processed = timed();
+    const outcome = timed();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const processed = typeof outcome === 'number' ? outcome : outcome.events;
     rates.push(processed / seconds);
+    if (typeof outcome !== 'number') unitRates.push(outcome.units / seconds);
   }
   const result: BenchResult = {
     medianEventsPerSec: median(rates),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     note: benchCase.note,
     queueBaseline: benchCase.queueBaseline,
+    ...(unitRates.length > 0 ? { medianUnitsPerSec: median(unitRates), unitsLabel: benchCase.unitsLabel ?? 'units' } : {}),
   };
   (process as { send?: (m: unknown) => void }).send?.(result);
 }

@@ -69,7 +69,8 @@ async function main(): Promise<void> {
     const row = await runCase(name, events, repeat);
     rows.push(row);
     console.log(
-      `${name.padEnd(34)} ${format(row.medianEventsPerSec).padStart(12)} events/s   peak RSS ${row.peakRssMb.toFixed(0).padStart(5)} MB   ${row.note ?? ''}`,
+      `${name.padEnd(34)} ${format(row.medianEventsPerSec).padStart(12)} events/s   peak RSS ${row.peakRssMb.toFixed(0).padStart(5)} MB   ${row.note ?? ''}` +
+        (row.medianUnitsPerSec === undefined ? '' : `; ${format(row.medianUnitsPerSec)} ${row.unitsLabel}/s`),
     );
   }
   console.log('\nratios (simulator time per event / bare queue time per event, same pending-event count):');
