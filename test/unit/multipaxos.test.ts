@@ -142,7 +142,7 @@ describe('Multi-Paxos (Lamport, Paxos Made Simple §3; van Renesse & Altinbuken,
     });
     it("runs with a learner's rules: every rule is called", () => {
       const calls = { onPrepare: 0, onAccept: 0, chooseValue: 0 };
-      const rules: PaxosRules = {
+      const rules: Pick<PaxosRules, 'onPrepare' | 'onAccept' | 'chooseValue'> = {
         onPrepare: (s, n) => (calls.onPrepare++, referencePaxosRules.onPrepare(s, n)),
         onAccept: (s, p) => (calls.onAccept++, referencePaxosRules.onAccept(s, p)),
         chooseValue: (ps: readonly (Proposal | null)[], v) => (calls.chooseValue++, referencePaxosRules.chooseValue(ps, v)),
