@@ -122,7 +122,7 @@ function analyse(events: readonly TraceEvent[]): Analysis {
       report(
         'Log Matching',
         `${other.node} (at ${ms(other.timeMs)} ms) and ${node} (at ${ms(timeMs)} ms) both hold an entry of term ${term} at index ${index}, ` +
-          `but their logs differ before it${firstDiff !== undefined ? ` (first at index ${firstDiff}: term ${a?.terms[firstDiff] ?? '-'} vs ${log.terms[firstDiff] ?? '-'})` : ''}`,
+          `but their logs differ up to it${firstDiff !== undefined ? ` (first at index ${firstDiff}: term ${a?.terms[firstDiff] ?? '-'} vs ${log.terms[firstDiff] ?? '-'})` : ''}`,
       );
     }
   };

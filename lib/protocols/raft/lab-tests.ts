@@ -4,6 +4,7 @@ import { raftCluster } from './cluster';
 import { KvClient } from './kv';
 import { RaftHarness, RaftHarnessError, RaftHarnessOptions } from './harness';
 import { RaftRules } from './rules';
+import { RaftScenarioResult, figure8Scenario, forgetfulVoterScenario, staleAppendScenario } from './scenarios';
 
 /**
  * The Raft lab's tests, after MIT 6.824/6.5840's `test_test.go` (2A election, 2B agreement,
@@ -557,7 +558,21 @@ function kvTest(name: string, servers: number, partitions: boolean, crashes: num
   };
 }
 
-/** Every test, in the order of the 6.824 lab. */
+// ---------------------------------------------------------------------- scripted (scenarios.ts)
+
+/** A scripted scenario as a test: it fails when Figure 3's checkers find a violation. */
+function scriptedTest(name: string, cites: string, scenario: (seed: number | string, options: { rules?: Partial<RaftRules> }) => RaftScenarioResult): RaftLabTest {
+  return {
+    name,
+    cites,
+    run(o) {
+      const r = scenario(o.seed, { rules: o.rules });
+      if (!r.safety.ok) throw new RaftHarnessError(`${r.safety.message} (${name}, seed ${o.seed}; replay with ${r.name}Scenario(${JSON.stringify(o.seed)}, { rules }))`, String(o.seed));
+    },
+  };
+}
+
+/** Every test: the 6.824 lab's, in its order, then the key-value service's, then the scripted ones. */
 export const raftLabTests: RaftLabTest[] = [
   initialElection,
   reElection,
@@ -582,6 +597,9 @@ export const raftLabTests: RaftLabTest[] = [
   kvTest('key-value: linearizable under partitions', 5, true, 0),
   kvTest('key-value: linearizable under crashes', 5, false, 3),
   kvTest('key-value: linearizable under partitions and crashes, with snapshots', 5, true, 2, 20),
+  scriptedTest('Figure 8 (scripted)', '§5.4.2, Figure 8', figure8Scenario),
+  scriptedTest('a vote survives a crash (scripted)', 'Figure 2 (votedFor is persistent), §5.2', forgetfulVoterScenario),
+  scriptedTest('a stale AppendEntries does not truncate (scripted)', 'Figure 2 (AppendEntries rule 3)', staleAppendScenario),
 ];
 
 /** Runs one lab test; returns null when it passes, else the failure message. */

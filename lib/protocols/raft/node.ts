@@ -437,7 +437,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     const input = { currentTerm: s.currentTerm, commitIndex: s.commitIndex, matchIndex, log: s.log };
     const n = this.rules.advanceCommitIndex(input);
     checkRaftRuleResult('advanceCommitIndex', n, () => `term ${s.currentTerm}, commitIndex ${s.commitIndex}, matchIndex [${matchIndex.join(', ')}]`);
-    if (n > last) throw new Error(`advanceCommitIndex returned ${n}, past the leader's last log index ${last} (term ${s.currentTerm}, matchIndex [${matchIndex.join(', ')}])`);
+    if (n > last && n > s.commitIndex) throw new Error(`advanceCommitIndex returned ${n}, past the leader's last log index ${last} (term ${s.currentTerm}, matchIndex [${matchIndex.join(', ')}])`);
     if (n <= s.commitIndex) return;
     s.commitIndex = n;
     ctx.annotate('commit', { term: s.currentTerm, index: n });
