@@ -185,6 +185,31 @@ describe('Raft (Ongaro & Ousterhout 2014)', () => {
     });
   });
 
+  describe('fast back-up of nextIndex (§5.3 end; the 6.824 guide)', () => {
+    it('an old leader with 50 conflicting entries of one term is repaired with at most 3 rejections', () => {
+      const h = new RaftHarness({ seed: 4, servers: 5 });
+      h.one(1, 5, true);
+      const old = h.checkOneLeader();
+      const others = [1, 2, 3, 4].map((k) => (old + k) % 5);
+      for (const o of others) h.disconnect(o);
+      for (let i = 0; i < 50; i++) h.start(old, 1000 + i); // 50 entries of its term, never committed
+      h.disconnect(old);
+      for (const o of others) h.connect(o);
+      for (let i = 0; i < 60; i++) h.one(2000 + i, 4, true);
+      const a = h.checkOneLeader();
+      h.disconnect(a); // the next leader is elected with a long log: its nextIndex for `old` starts high
+      h.one(3000, 3, true);
+      const from = h.sim.trace.events.length;
+      h.connect(old);
+      h.one(3001, 4, true);
+      const rejections = h.sim.trace.events
+        .slice(from)
+        .filter((x) => x.kind === 'send' && x.from === h.id(old) && (x.msg as { type: string }).type === 'AppendEntriesReply' && (x.msg as { success: boolean }).success === false).length;
+      assert.ok(rejections >= 1 && rejections <= 3, `${rejections} rejections (seed 4); one per entry would be about 50`);
+      h.checkSafety();
+    });
+  });
+
   describe('the lab tests on RaftHarness (6.824-style), reference rules', () => {
     for (const test of raftLabTests) {
       it(`${test.name} (${test.cites})`, function () {
