@@ -5,6 +5,7 @@ import { EventQueue, Simulator } from '../lib/sim';
 import { PingNode } from '../lib/protocols/ping';
 import { TwoPhaseCoordinator, TwoPhaseParticipant, referenceRules, spacedTransactions } from '../lib/protocols/twophase';
 import { multiPaxosCluster } from '../lib/protocols/multipaxos';
+import { raftCluster } from '../lib/protocols/raft';
 
 export interface BenchResult {
   medianEventsPerSec: number;
@@ -103,6 +104,22 @@ function multiPaxosCase(servers: number, clients: number): BenchCase {
 }
 
 /**
+ * Raft: 5 servers (snapshots every 100 entries) and `clients` key-value clients that run
+ * operations back to back, on a 1-5 ms network, trace off.
+ */
+function raftCase(clients: number): BenchCase {
+  return {
+    name: `Raft, 5 servers, ${clients} kv clients`,
+    note: 'snapshots every 100 entries, trace off',
+    prepare(events) {
+      const c = raftCluster({ seed: 1, servers: 5, kvClients: clients, snapshotThreshold: 100, kvClientOptions: { operations: Number.MAX_SAFE_INTEGER, thinkMs: 1 }, recordTrace: false });
+      c.run(500); // a leader is elected
+      return () => runBudget(c.sim, events);
+    },
+  };
+}
+
+/**
  * The event queue alone: pop the earliest event and push a new one (a fresh object, as the
  * simulator allocates one per message) a little later. No network, no nodes, no trace.
  */
@@ -134,7 +151,7 @@ function runBudget(sim: Simulator, events: number): number {
   return sim.eventCount - before;
 }
 
-export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10)];
+export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10), raftCase(10)];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
