@@ -5,3 +5,5 @@
 export * from './atomicity';
 export * from './linearizability';
 export * from './paxos';
+export * from './multipaxos';
+export * from './raft';
