@@ -21,6 +21,7 @@ import {
   type Proposal,
 } from '../../lib/protocols/paxos';
 import { checkPaxosModel } from '../../lib/modelcheck';
+import { multiPaxosChaosRun } from '../../lib/protocols/multipaxos';
 
 type Exercise = typeof import('../../solutions/paxos');
 
@@ -278,6 +279,22 @@ export default gradedSuite('paxos', [
         fail('agreement (model checker)', `${cex.violation}\nshortest counterexample, ${cex.steps.length} steps:\n${cex.description}`, 'read the steps: which acceptor answered what, and what the second proposer then proposed');
       }
       if (!result.complete) fail('model checker', `the search stopped after ${result.statesExplored} states without covering the whole space`, 'a rule that changes state on every message can make the space grow without end');
+    },
+  },
+  {
+    name: 'Multi-Paxos with your rules keeps one command per slot',
+    points: 2,
+    hidden: true,
+    timeoutMs: 60000,
+    description: 'Your onPrepare, onAccept and chooseValue inside Multi-Paxos (one instance per log slot, a leader that recovers half-done slots): 100 seeded chaos runs; every slot gets one command, every replica applies the same log, each client command runs once.',
+    run(ctx) {
+      const { onPrepare, onAccept, chooseValue } = rules();
+      for (const seed of ctx.seeds(100)) {
+        const result = multiPaxosChaosRun(seed, { rules: { onPrepare, onAccept, chooseValue } });
+        if (!result.safety.ok) {
+          fail(`Multi-Paxos ${result.safety.invariant}`, result.safety.message, 'a new leader recovers each slot with your chooseValue over the promises of its majority; the acceptors use your onPrepare and onAccept per slot', { seed });
+        }
+      }
     },
   },
 ]);
