@@ -51,7 +51,13 @@ async function checkNotebook(browser, baseUrl, token, name) {
   // a workspace of its own, so that no other notebook is open in the page
   const workspace = `check-${name.replace(/[^A-Za-z0-9]/g, '-')}`;
   await page.goto(`${baseUrl}/lab/workspaces/${workspace}/tree/${encodeURIComponent(name)}?reset&token=${token}`);
-  await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60000 });
+  await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60000 }).catch(async (error) => {
+    // Keep what the page showed: a learner's first look at a notebook that did not open.
+    fs.mkdirSync(outDir, { recursive: true });
+    const shot = path.join(outDir, `${name.replace(/\.ipynb$/, '')}.failed.png`);
+    await page.screenshot({ path: shot }).catch(() => {});
+    throw new Error(`the notebook did not open within 60 s (page: ${JSON.stringify((await page.innerText('body').catch(() => '')).slice(0, 300))}; screenshot ${path.relative(root, shot)})`);
+  });
   await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"], .jp-Toolbar-kernelStatus, .jp-KernelStatus', { timeout: 60000 }).catch(() => {});
   // Wait for the kernel to be ready, then Run > Run All Cells.
   await page.waitForFunction(() => !document.body.innerText.includes('Kernel starting'), null, { timeout: 60000 }).catch(() => {});
@@ -121,7 +127,7 @@ async function checkNotebook(browser, baseUrl, token, name) {
 
 async function main() {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const notebooks = args.length > 0 ? args.map((a) => path.basename(a)) : fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  const notebooks = args.length > 0 ? args.map((a) => (path.basename(a).endsWith('.ipynb') ? path.basename(a) : `${path.basename(a)}.ipynb`)) : fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   if (!fs.existsSync(chromiumPath)) {
     console.error(`browser check: no Chromium at ${chromiumPath}. Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
     process.exit(2);
