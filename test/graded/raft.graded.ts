@@ -326,6 +326,13 @@ const appendCommitCases: AppendCase[] = [
   },
   {
     rule: APPEND_COMMIT,
+    state: follower(1, L111, 2),
+    args: append(1, 1, 1, [], 3),
+    expected: ok(L111, 2, 1),
+    why: 'leaderCommit 3 is above commitIndex 2 but this heartbeat vouches only for index 1: min(3, 1) would lower commitIndex. Never lower it (what is committed stays committed)',
+  },
+  {
+    rule: APPEND_COMMIT,
     state: follower(1, log([1]), 1),
     args: append(1, 2, 1, [], 2),
     expected: refused(log([1]), 1, 2, null),
@@ -430,6 +437,7 @@ function classify(message: string): { invariant: string; hint?: string } {
   if (/apply out of order/.test(message)) return { invariant: 'apply in log order' };
   if (/no majority|without a majority/.test(message)) return { invariant: 'commit needs a majority', hint: 'advanceCommitIndex must find N on MORE than half of matchIndex (the leader included)' };
   if (/too many (or few )?RPC/.test(message)) return { invariant: 'message budget' };
+  if (/backed up slowly/.test(message)) return { invariant: 'fast back-up (§5.3)', hint: 'on a refusal, return conflictTerm (the term at prevLogIndex) and conflictIndex (its first index), or lastLogIndex + 1 when the log is too short: the leader then skips a whole term at a time' };
   if (/not linearizable/.test(message)) return { invariant: 'linearizability' };
   if (/log holds \d+ entries/.test(message)) return { invariant: 'log compaction (§7)' };
   if (/expected one leader, got none/.test(message)) return { invariant: 'liveness: a leader is elected' };
@@ -523,7 +531,7 @@ const labSpecs: LabSpec[] = [
   { name: 'no agreement if too many followers disconnect', points: 2, seeds: 10, description: '6.824 2B: three of five followers cut off: the entry is not committed; after healing, agreement resumes', hint: AGREE_HINT },
   { name: 'concurrent Start()s', points: 2, seeds: 10, description: '6.824 2B: five commands started at once all commit, each at its own index', hint: AGREE_HINT },
   { name: 'rejoin of partitioned leader', points: 3, seeds: 10, description: '6.824 2B: an old leader with uncommitted entries rejoins; its conflicting entries are replaced', hint: `${CATCH_UP_HINT}; and a stale log must not win an election (§5.4.1)` },
-  { name: 'leader backs up quickly over incorrect follower logs', points: 3, seeds: 8, description: "6.824 2B: 50 uncommitted entries on each side of partitions; logs are repaired quickly (the conflict hint)", hint: CATCH_UP_HINT },
+  { name: 'leader backs up quickly over incorrect follower logs', points: 3, seeds: 8, description: '6.824 2B: 50 uncommitted entries on each side of partitions; logs are repaired quickly: at most 30 refusals for log conflicts in all (the conflict hint)', hint: CATCH_UP_HINT },
   { name: "RPC counts aren't too high", points: 2, seeds: 10, description: '6.824 2B: at most 30 RPCs to elect the first leader, (11 + 3) * 3 for eleven commands, 60 per idle second', hint: 'split votes or refused votes cost elections; a wrong matchIndex or conflict hint costs resends' },
   // 2C: persistence (Figure 2)
   { name: 'basic persistence', points: 2, seeds: 10, description: '6.824 2C: all servers, then leaders and followers, crash and restart between commands', hint: PERSIST_HINT },

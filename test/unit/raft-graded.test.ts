@@ -147,6 +147,14 @@ describe('raft graded tests catch the classic bugs', function () {
     assertNamesProperty(results, 'unreliable agreement', /State Machine Safety/);
   });
 
+  it('a conflict hint that backs up one entry at a time: the hint case names it; the back-up test counts the refusals', () => {
+    const results = gradeVariant(`rules.handleAppendEntries = (s, a) => { const d = lib.handleAppendEntries(s, a); return d.success || d.conflictIndex === 0 ? d : { ...d, conflictIndex: a.prevLogIndex, conflictTerm: null }; };`);
+    assert.deepEqual(failed(results), [hint, 'leader backs up quickly over incorrect follower logs']);
+    assert.match(output(results, hint), /invariant the conflict hint for the fast back-up \(§5\.3\) broke/);
+    assertNamesProperty(results, 'leader backs up quickly over incorrect follower logs', /fast back-up \(§5\.3\)/);
+    assert.match(output(results, 'leader backs up quickly over incorrect follower logs'), /followers refused \d{3} AppendEntries for log conflicts/);
+  });
+
   it('committing earlier-term entries by counting replicas: the rule case names Figure 8; the scripted Figure 8 and the unreliable one catch it', () => {
     const results = gradeVariant(`rules.advanceCommitIndex = lib.brokenRaftRules.commitEarlierTermsByCount.advanceCommitIndex;`);
     assertFails(results, [commitRule, 'Figure 8 (scripted)', 'Figure 8 (unreliable)']);
