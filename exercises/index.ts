@@ -1,3 +1,4 @@
 /** The learner's exercises, one module per topic (notebooks import them as `consensus-lab-exercises`). */
 export * as twophase from './twophase';
 export * as paxos from './paxos';
+export * as raft from './raft';

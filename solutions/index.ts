@@ -1,3 +1,4 @@
 /** The reference solutions, one module per topic (notebooks import them as `consensus-lab-solutions`). */
 export * as twophase from './twophase';
 export * as paxos from './paxos';
+export * as raft from './raft';

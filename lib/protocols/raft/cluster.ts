@@ -1,6 +1,6 @@
 import { RaftCheckResult, checkRaftSafety, raftSafetyReport, RaftProperty } from '../../checkers/raft';
 import { LinearizabilityResult, checkKvHistory } from '../../checkers/linearizability';
-import { BudgetExceededError, ConfigError, NodeId, requireInteger } from '../../core';
+import { BudgetExceededError, ConfigError, NodeId, msToUs, requireInteger } from '../../core';
 import { FaultStep, NetworkOptions, Simulator } from '../../sim';
 import { KvClient, KvClientOptions, kvStateMachine } from './kv';
 import { lastLogIndex } from './log';
@@ -105,7 +105,9 @@ export function raftCluster(options: RaftClusterOptions): RaftCluster {
       sim.runUntil(predicate, { maxEvents: 20_000_000, maxTimeMs });
     } catch (error) {
       // Past maxTimeMs: stop there (never jump to a far-away event); an event budget error is real.
-      if (!(error instanceof BudgetExceededError) || sim.now() > maxTimeMs) throw error;
+      // Compared in whole microseconds, as the simulator keeps time: now + 60 ms in floating point
+      // can fall a hair below an event the simulator may run (231.319 + 60 = 291.31899999999996).
+      if (!(error instanceof BudgetExceededError) || msToUs(sim.now()) > msToUs(maxTimeMs)) throw error;
       if (!predicate()) sim.run({ untilMs: maxTimeMs });
     }
     return predicate();

@@ -360,10 +360,13 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     const match = s.matchIndex[from] ?? 0;
     const current = s.nextIndex[from] ?? lastLogIndex(s.log) + 1;
     if (msg.success) {
-      if (msg.matchIndex > match) s.matchIndex[from] = Math.min(msg.matchIndex, lastLogIndex(s.log));
+      const advanced = msg.matchIndex > match;
+      if (advanced) s.matchIndex[from] = Math.min(msg.matchIndex, lastLogIndex(s.log));
       s.nextIndex[from] = Math.max(current, (s.matchIndex[from] ?? 0) + 1);
       this.advanceCommit(ctx);
-      if (s.role === 'leader' && s.nextIndex[from] <= lastLogIndex(s.log)) this.sendAppend(from, ctx);
+      // Send the rest only on news: a reply that acknowledges nothing new (a late or reordered one)
+      // would resend what the last send already carries (6.824's RPC count test catches that).
+      if (advanced && s.role === 'leader' && s.nextIndex[from] <= lastLogIndex(s.log)) this.sendAppend(from, ctx);
       return;
     }
     // Fast back-up (§5.3 end; 6.824 student guide): skip the follower's whole conflicting term,
