@@ -22,3 +22,4 @@ export * from './scatter-chart';
 export * from './cdf-chart';
 export * from './space-time-data';
 export * from './space-time';
+export * from './log-grid';

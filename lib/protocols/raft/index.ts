@@ -26,3 +26,4 @@ export * from './lab-tests';
 export * from './scenarios';
 export * from './chaos';
 export * from './election-timing';
+export * from './grid';

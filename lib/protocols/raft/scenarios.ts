@@ -1,6 +1,7 @@
 import { RaftCheckResult, RaftProperty } from '../../checkers/raft';
 import { NodeId } from '../../core';
 import { RaftCluster, RaftClusterOptions, raftCluster } from './cluster';
+import { RaftLogView, raftLogViews } from './grid';
 
 /**
  * Scripted Raft scenarios for the notebook and the tests: each one drives a cluster through
@@ -21,7 +22,21 @@ export interface RaftScenarioResult {
   report: Record<RaftProperty, RaftCheckResult>;
   /** Steps the script could not make happen (an election that did not succeed, ...), in order. */
   notes: string[];
+  /** Every server's log after each step of the script, for the notebook's log grids. */
+  stages: RaftStage[];
   summary: string;
+}
+
+/** The logs after one step of a scripted scenario. */
+export interface RaftStage {
+  label: string;
+  atMs: number;
+  logs: RaftLogView[];
+}
+
+/** Records every server's log now, under `label`. */
+function stage(c: RaftCluster, stages: RaftStage[], label: string): void {
+  stages.push({ label, atMs: c.sim.now(), logs: raftLogViews(c) });
 }
 
 /** Timeouts far beyond the scripts' length: only TimeoutNow starts elections. */
@@ -50,8 +65,8 @@ function cutFrom(c: RaftCluster, from: NodeId, to: NodeId[]): void {
   for (const t of to) c.sim.cut(from, t);
 }
 
-function finish(name: string, seed: number | string, description: string, cluster: RaftCluster, notes: string[]): RaftScenarioResult {
-  return { name, seed, description, cluster, safety: cluster.safety(), report: cluster.safetyReport(), notes, summary: cluster.summary() };
+function finish(name: string, seed: number | string, description: string, cluster: RaftCluster, notes: string[], stages: RaftStage[] = []): RaftScenarioResult {
+  return { name, seed, description, cluster, safety: cluster.safety(), report: cluster.safetyReport(), notes, stages, summary: cluster.summary() };
 }
 
 /**
@@ -71,6 +86,7 @@ function finish(name: string, seed: number | string, description: string, cluste
 export function figure8Scenario(seed: number | string = 1, options: Partial<RaftClusterOptions> = {}): RaftScenarioResult {
   const c = raftCluster({ ...SCRIPTED, noopOnElection: false, ...options, seed, servers: 5 });
   const notes: string[] = [];
+  const stages: RaftStage[] = [];
   const all = ['n1', 'n2', 'n3', 'n4', 'n5'];
   elect(c, 'n1', notes);
   c.start('n1', 'a');
@@ -79,6 +95,7 @@ export function figure8Scenario(seed: number | string = 1, options: Partial<Raft
   cutFrom(c, 'n1', ['n3', 'n4', 'n5']);
   c.start('n1', 'b');
   c.runUntil(() => (c.node('n2')?.lastIndex ?? 0) >= 2, c.sim.now() + 100);
+  stage(c, stages, "(a) n1 leads term 1; 'b' at index 2 reaches n2 only");
   c.sim.crash('n1');
   c.sim.heal();
   // (b) n5 leads term 2 with n3 and n4, appends 'c' that nobody else gets
@@ -86,6 +103,7 @@ export function figure8Scenario(seed: number | string = 1, options: Partial<Raft
   cutFrom(c, 'n5', ['n1', 'n2', 'n3', 'n4']);
   c.start('n5', 'c');
   c.run(c.sim.now() + 20);
+  stage(c, stages, "(b) n1 crashed; n5 leads term 2 and appends 'c' at index 2 alone");
   c.sim.crash('n5');
   c.sim.heal();
   // (c) n1 back, leads term 3 with n2 and n3, and copies 'b' to n3
@@ -93,6 +111,7 @@ export function figure8Scenario(seed: number | string = 1, options: Partial<Raft
   cutFrom(c, 'n1', ['n4']);
   elect(c, 'n1', notes);
   c.run(c.sim.now() + 100);
+  stage(c, stages, "(c) n5 crashed; n1 leads term 3 and copies 'b' to n3: index 2 is on a majority");
   c.sim.crash('n1');
   c.sim.heal();
   // (d) n5 back, leads term 4 and overwrites index 2 everywhere
@@ -100,7 +119,8 @@ export function figure8Scenario(seed: number | string = 1, options: Partial<Raft
   elect(c, 'n5', notes);
   c.start('n5', 'd');
   c.runUntil(appliedAtLeast(c, ['n2', 'n3', 'n4', 'n5'], 3), c.sim.now() + 300);
-  return finish('figure8', seed, 'Figure 8 (§5.4.2): an entry of an earlier term on a majority is not yet committed.', c, notes);
+  stage(c, stages, "(d) n1 crashed; n5 leads term 4 and overwrites index 2 with 'c'");
+  return finish('figure8', seed, 'Figure 8 (§5.4.2): an entry of an earlier term on a majority is not yet committed.', c, notes, stages);
 }
 
 /**
@@ -145,14 +165,18 @@ export function staleAppendScenario(seed: number | string = 1, options: Partial<
   c.sim.configureLink('n1', 'n2', { latency: { kind: 'uniform', minMs: 1, maxMs: 2 } });
   c.start('n1', 'a');
   c.runUntil(appliedAtLeast(c, ['n1'], 1), c.sim.now() + 100);
+  const stages: RaftStage[] = [];
+  stage(c, stages, "n1 committed 'a' with n2; heartbeats sent before 'a' are still on their way to n2");
   c.run(c.sim.now() + 250); // the stale heartbeats arrive
+  stage(c, stages, 'the stale heartbeats reached n2');
   c.sim.crash('n1');
   c.sim.heal();
   if (elect(c, 'n3', notes, 2)) {
     c.start('n3', 'b');
     c.runUntil(appliedAtLeast(c, ['n3'], 1), c.sim.now() + 200);
   }
-  return finish('staleAppend', seed, 'A delayed heartbeat reaches a follower after the entry that followed it.', c, notes);
+  stage(c, stages, "n1 crashed; n3 tried to lead and to append 'b'");
+  return finish('staleAppend', seed, 'A delayed heartbeat reaches a follower after the entry that followed it.', c, notes, stages);
 }
 
 /** What the membership scenario adds: which leaders committed entries while both were leaders. */
@@ -186,12 +210,14 @@ export interface MembershipScenarioResult extends RaftScenarioResult {
 export function membershipTwoLeaders(seed: number | string = 1, safeConfigChange = true, options: Partial<RaftClusterOptions> = {}): MembershipScenarioResult {
   const c = raftCluster({ ...SCRIPTED, ...options, seed, servers: 4, spares: 1, safeConfigChange });
   const notes: string[] = [];
+  const stages: RaftStage[] = [];
   elect(c, 'n1', notes);
   c.runUntil(appliedAtLeast(c, ['n1', 'n2', 'n3', 'n4'], 1), c.sim.now() + 200);
   // 1. C1 adds n5 and reaches n5 only
   cutFrom(c, 'n1', ['n2', 'n3', 'n4']);
   c.changeConfig('n1', 'add', 'n5');
   if (!c.runUntil(() => (c.node('n5')?.lastIndex ?? 0) >= 2, c.sim.now() + 200)) notes.push('C1 did not reach n5');
+  stage(c, stages, '1. n1 (term 1) appends C1 = {n1..n5}; it reaches n5 only');
   c.sim.crash('n1');
   c.sim.heal();
   // 2. n2 leads term 2; its entries do not reach n4
@@ -204,6 +230,7 @@ export function membershipTwoLeaders(seed: number | string = 1, safeConfigChange
   const removalIndex = c.node('n2')?.state.config.index ?? 0;
   c.runUntil(() => removalIndex > 0 && (c.node('n2')?.state.commitIndex ?? 0) >= removalIndex, c.sim.now() + 100);
   const removalCommitted = removalIndex > 0 && (c.node('n2')?.state.commitIndex ?? 0) >= removalIndex;
+  stage(c, stages, `2-3. n2 leads term 2 and tries to remove n1 (C2 = {n2, n3, n4}): ${removalCommitted ? 'committed' : 'not committed'}`);
   // 4. split; n1 comes back under C1 and leads term 3; both sides commit
   c.sim.heal();
   c.sim.partition([['n2', 'n3'], ['n1', 'n4', 'n5']]);
@@ -213,6 +240,7 @@ export function membershipTwoLeaders(seed: number | string = 1, safeConfigChange
   c.start('n2', 'written through n2');
   c.start('n1', 'written through n1');
   c.run(c.sim.now() + 100);
+  stage(c, stages, '4. split {n2, n3} | {n1, n4, n5}; n1 restarts under C1 and leads term 3; both leaders take a write');
   const committing = new Map<string, { node: NodeId; term: number }>();
   for (const e of c.sim.trace.events) {
     if (e.kind === 'annotate' && e.text === 'commit' && e.timeMs >= splitAtMs) {
@@ -229,6 +257,7 @@ export function membershipTwoLeaders(seed: number | string = 1, safeConfigChange
     `Two single-server changes by leaders of terms 1 and 2; safeConfigChange ${safeConfigChange}.`,
     c,
     notes,
+    stages,
   );
   return { ...result, committingLeaders: [...committing.values()].sort((a, b) => a.term - b.term), removalCommitted };
 }
