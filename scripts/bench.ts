@@ -7,12 +7,16 @@
  * The bare event queue case does the same number of pops and pushes with the same number
  * of pending events, and nothing else: the simulator's overhead is the ratio to it.
  *
- * Usage: npm run bench [-- --events N --repeat K --only NAME]
+ * Then the linearizability checker on recorded histories, and the model checker on Basic
+ * Paxos (states explored, states per second, time; scripts/bench-modelcheck.ts).
+ *
+ * Usage: npm run bench [-- --events N --repeat K --only NAME]   (--only modelcheck: the model checker alone)
  */
 import { fork } from 'child_process';
 import * as fs from 'fs';
 import { BENCH_CASES, BenchResult } from './bench-cases';
 import { benchLinearizability, defaultHistoriesDir, formatLinearizabilityBench } from './bench-linearizability';
+import { benchModelCheck, formatModelCheckBench } from './bench-modelcheck';
 
 interface Row extends BenchResult {
   name: string;
@@ -83,6 +87,10 @@ async function main(): Promise<void> {
     } else {
       console.log(`\nlinearizability checker: skipped (no histories at ${dir})`);
     }
+  }
+  if (only === null || 'modelcheck'.includes(only)) {
+    console.log('\nmodel checker, Basic Paxos, 3 acceptors, 2 proposers ("once": each proposes once; "twice": may retry once):');
+    console.log(formatModelCheckBench(benchModelCheck()));
   }
 }
 

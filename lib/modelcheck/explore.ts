@@ -51,6 +51,12 @@ export interface ModelSpec<M, T, G> {
    * says that it will keep ignoring it. Default: nothing is obsolete.
    */
   obsolete?(id: NodeId, node: ModelNode<M, T>, from: NodeId, msg: M): boolean;
+  /**
+   * Optional: a node state in a standard form, for a state that behaves exactly as this one in
+   * every future (the same steps, effects and notes): e.g. a counter the model never reads.
+   * States that differ only there become one. Default: states as they are.
+   */
+  normalize?(id: NodeId, state: unknown): unknown;
   /** The ghost state at the start: what the invariant needs that no node keeps (history). */
   ghost: G;
   /** Folds an annotation into the ghost (pure: return a new ghost, or the same object when nothing changed). */
@@ -243,12 +249,12 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
           // Most successors close a diamond (a then b, b then a) within the level: the same
           // concrete state again. Recognising those by their plain key is far cheaper than
           // renaming them; the set only lives for one level.
-          if (levelSeen.has(successorKey)) continue;
-          levelSeen.add(successorKey);
+          const size = levelSeen.size;
+          if (levelSeen.add(successorKey).size === size) continue; // one hash lookup, not two
           seenKey = symmetry.canonicalKey(successor, successorKey, state);
         }
-        if (visited.has(seenKey)) continue;
-        visited.add(seenKey);
+        const size = visited.size;
+        if (visited.add(seenKey).size === size) continue;
         parents.push(frontierIds[f]);
         stepsTo.push(step);
         const id = parents.length - 1;

@@ -65,7 +65,11 @@ export interface PaxosGhost {
 /**
  * The Paxos model. Invariant (Lamport §2.1, safety): at most one value is chosen, where a
  * value is chosen when a majority of acceptors accepted one ballot with it, or a proposer or
- * learner announced it.
+ * learner announced it. Acceptors may crash (`crashes`) and restart from their durable
+ * store. Two shortcuts keep the space small without losing a behaviour, both read off the
+ * Proposer code and independent of the rules: replies a proposer will ignore forever are
+ * dropped (`proposerIgnoresForever`), and proposer states are put in a standard form
+ * (`normalizeProposer`). The acceptors run the rules as given, every step.
  *
  * @example
  *   explore(paxosModel({ proposers: ['x', 'y'], retries: 0 })).ok; // true: safe at this size
@@ -99,6 +103,7 @@ export function paxosModel(options: PaxosModelOptions = {}): ModelSpec<PaxosMess
     },
     timers: (id, node) => (id.startsWith('p') && (node as Proposer).wantsRetry() ? [{ type: 'Retry', attempt: (node as Proposer).state.attempt }] : []),
     timerBudget,
+    normalize: (id, state) => (id.startsWith('p') ? normalizeProposer(state as ProposerState, learners.length) : state),
     obsolete: (id, node, from, msg) => (id.startsWith('p') ? proposerIgnoresForever((node as Proposer).state, from, msg) : false),
     ghost: { chosen: [], votes: {} },
     observe: (ghost, node, text, data) => {
@@ -190,10 +195,11 @@ export function checkPaxosModel(options: PaxosModelOptions = {}, exploreOptions:
  * read off Proposer.onMessage, using that a proposer's ballot only grows, a phase is never
  * re-entered with the same ballot, and 'done' is final. Replies for an older ballot, or for
  * a phase it has left, are dead; so is a Nack that preempts nothing (its promise is not above
- * the ballot) and a second Accepted from the same acceptor. Acceptors get no such shortcut:
- * their rules may be a learner's, and the model must run them.
+ * the ballot), a second Accepted from the same acceptor, and all but acks once it is done.
+ * Acceptors get no such shortcut: their rules may be a learner's, and the model must run them.
  */
 export function proposerIgnoresForever(s: ProposerState, from: NodeId, msg: PaxosMessage): boolean {
+  if (s.phase === 'done' && msg.type !== 'ChosenAck') return true;
   const behind = (ballot: Ballot) => s.ballot !== null && compareBallots(ballot, s.ballot) < 0;
   const current = (ballot: Ballot) => s.ballot !== null && compareBallots(ballot, s.ballot) === 0;
   switch (msg.type) {
@@ -212,4 +218,29 @@ export function proposerIgnoresForever(s: ProposerState, from: NodeId, msg: Paxo
     default:
       return assertNever(msg, 'message');
   }
+}
+
+/**
+ * A proposer state in a standard form that behaves the same in the model (see
+ * ModelSpec.normalize), read off Proposer:
+ * - `attempt` only tells a stale Retry timer from the current one, and the model only ever
+ *   fires the current one: 0.
+ * - `highestSeenRound` only counts through max(round, highestSeenRound) when the next round
+ *   is picked: 0 once it is not above `round`.
+ * - 'waiting' (preempted, until the Retry): the half-collected promises and accepts of the
+ *   abandoned ballot are never read again (startRound resets them): emptied.
+ * - 'done' with every learner's acknowledgement: it never acts again (every message is
+ *   obsolete, and it wants no Retry), so only its phase, value and acks are kept.
+ */
+export function normalizeProposer(s: ProposerState, learners: number): ProposerState {
+  if (s.phase === 'done' && s.acked.length >= learners) {
+    return { value: s.value, phase: 'done', round: 0, highestSeenRound: 0, ballot: null, promises: {}, proposed: null, accepts: [], chosen: null, acked: s.acked, attempt: 0 };
+  }
+  const out = { ...s, attempt: 0, highestSeenRound: s.highestSeenRound > s.round ? s.highestSeenRound : 0 };
+  if (s.phase === 'waiting') {
+    out.promises = {};
+    out.accepts = [];
+    out.proposed = null;
+  }
+  return out;
 }

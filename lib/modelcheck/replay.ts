@@ -96,9 +96,15 @@ export function replay<M, T, G>(model: Successors<M, T, G>, packed: readonly num
 }
 
 function describeEffects<M, T, G>(model: Successors<M, T, G>, effects: readonly Effect[]): string {
-  const parts = effects
-    .filter((e) => e.kind !== 'note')
-    .map((e) => (e.kind === 'send' ? `sending ${messageType(model.runner.messages.values[e.message].msg)} to ${model.runner.messages.values[e.message].to}` : `persisting ${JSON.stringify(e.key)}`));
+  const parts: string[] = [];
+  for (const e of effects) {
+    if (e.kind === 'send') {
+      const { to, msg } = model.runner.messages.values[e.message];
+      parts.push(`sending ${messageType(msg)} to ${to}`);
+    } else if (e.kind === 'persist') {
+      parts.push(`persisting ${JSON.stringify(e.key)}`);
+    }
+  }
   return parts.length === 0 ? 'nothing' : parts.join(', ');
 }
 

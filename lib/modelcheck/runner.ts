@@ -270,7 +270,8 @@ export class NodeRunner<M, T, G> {
     } else {
       instance.init?.(ctx);
     }
-    const newState = this.states.id(canonicalJson(instance.state), () => null);
+    const normalized = spec.normalize ? spec.normalize(id, copyData(instance.state)) : instance.state;
+    const newState = this.states.id(canonicalJson(normalized), () => null);
     return { state: newState, store: storeId, sends, notes, effects, cuts: cutsOf(effects, this.stores, store) };
   }
 }

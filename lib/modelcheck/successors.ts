@@ -160,26 +160,26 @@ export class Successors<M, T, G> {
     const added = sends.length > 1 ? sends.slice().sort((x, y) => x - y) : sends;
     let j = 0;
     let last = -1;
-    const add = (m: number) => {
-      if (unique && m === last) return;
-      if (runner.isObsolete(next[layout.state(envelopes[m].toIndex)], m)) return;
-      next.push(m);
-      last = m;
-    };
-    for (let k = start; k < state.length; k++) {
-      const m = state[k];
+    for (let k = start; k <= state.length; k++) {
+      const m = k < state.length ? state[k] : Infinity;
       if (m === consumed) {
         consumed = -1;
         continue;
       }
-      while (j < added.length && (unique ? added[j] < m : added[j] <= m)) add(added[j++]);
+      // New messages below m first (skipping copies in a set, and those dead on arrival).
+      for (; j < added.length && (unique ? added[j] < m : added[j] <= m); j++) {
+        const a = added[j];
+        if ((unique && a === last) || runner.isObsolete(next[layout.state(envelopes[a].toIndex)], a)) continue;
+        next.push(a);
+        last = a;
+      }
+      if (k === state.length) break;
       if (unique && j < added.length && added[j] === m) j++;
       // Only node i changed: messages to other nodes were checked when they were added.
       if (envelopes[m].toIndex === i && runner.isObsolete(nodeState, m)) continue;
       next.push(m);
       last = m;
     }
-    while (j < added.length) add(added[j++]);
     return next;
   }
 

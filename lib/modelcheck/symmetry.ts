@@ -6,9 +6,12 @@ import { Layout, encodeState } from './state';
  * Symmetry reduction (Ip and Dill, "Better verification through symmetry", 1996; TLC's
  * SYMMETRY): when some nodes are interchangeable, as the acceptors of Paxos are, a state and
  * the same state with those nodes renamed have the same future up to the renaming, so the
- * search keeps one of them. The visited set holds each state's canonical key: the smallest
- * key over every renaming of the group (3 acceptors: 6 renamings); the search itself goes on
- * from the state it actually reached, so a counterexample is a real run, step for step.
+ * search keeps one of them. The visited set holds each state's canonical key: the members
+ * are put in the order of a signature that renaming does not change (hashes of what each
+ * looks like from everywhere: see `signaturesOf`), and where signatures tie every order is
+ * tried and the smallest key kept, so all renamings of a state get the same key. The search
+ * itself goes on from the state it actually reached, so a counterexample is a real run,
+ * step for step. The group must also share crashability and timer budgets (checked).
  *
  * A renaming rewrites every string equal to a node id of the group, in node states, stores,
  * messages and the ghost, object keys included; an array made only of such ids is read as a
@@ -56,6 +59,10 @@ export class Symmetry<M, T, G> {
       if (i < 0) throw new ConfigError('symmetric', `node ids of the model (${nodes.join(', ')})`, id);
       return i;
     });
+    const spec = runner.spec;
+    const crashable = group.filter((id) => spec.crashable?.includes(id));
+    if (crashable.length !== 0 && crashable.length !== group.length) throw new ConfigError('symmetric', `nodes that are all crashable or none (crashable: ${crashable.join(', ')})`, group);
+    if (new Set(group.map((id) => spec.timerBudget[id] ?? 0)).size > 1) throw new ConfigError('symmetric', 'nodes with the same timer budget', group);
     this.permutations = permutationsOf(indexes).map((image) => {
       const map = nodes.map((_, i) => i);
       indexes.forEach((from, k) => (map[from] = image[k]));
