@@ -4,6 +4,7 @@ import { replay } from './replay';
 import { NodeRunner } from './runner';
 import { StateView, decodeState, encodeState } from './state';
 import { Successors } from './successors';
+import { StepOrder } from './partial-order';
 import { Symmetry } from './symmetry';
 
 /**
@@ -63,6 +64,12 @@ export interface ModelSpec<M, T, G> {
   observe(ghost: G, node: NodeId, text: string, data: unknown): G;
   /** null while the invariant holds; else a sentence saying what broke. */
   invariant(state: ModelState<G>): string | null;
+  /**
+   * Optional: true when folding in notes of different nodes in either order gives the same
+   * ghost (it records a set of facts, as the Paxos ghost does). It lets the search skip
+   * orders of independent steps (ExploreOptions.partialOrder). Default false.
+   */
+  notesCommute?: boolean;
   /**
    * Optional: a fuller sentence for a counterexample, from its trace (e.g. which acceptors
    * accepted which ballot), when the ghost keeps too little history to say it. Default: the
@@ -134,6 +141,13 @@ export interface ExploreOptions {
   /** Do not expand states deeper than this. Default Infinity. */
   maxDepth?: number;
   /**
+   * Skip redundant orders of independent steps (see partial-order.ts): every reachable state
+   * is still visited, at its breadth-first depth, so verdicts, state counts and shortest
+   * counterexamples are the same; only fewer transitions are computed. Used when the spec
+   * says `notesCommute`. Default true.
+   */
+  partialOrder?: boolean;
+  /**
    * A clock in milliseconds to time the search with, e.g. `() => performance.now()`. lib/ code
    * reads no real clock itself (the determinism lint); without one, timeMs is null.
    */
@@ -143,7 +157,7 @@ export interface ExploreOptions {
 /** What a search found: the figures, and a shortest counterexample if the invariant broke. */
 export interface ExploreResult {
   ok: boolean;
-  /** True when every reachable state within maxDepth was explored (no maxStates cut-off). */
+  /** True when every reachable state was explored (no maxStates or maxDepth cut-off). */
   complete: boolean;
   /** Distinct states found (the initial state included). */
   statesExplored: number;
@@ -196,11 +210,14 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
   const initial = model.initial();
   const initialKey = encodeState(initial);
   const symmetry = (spec.symmetric?.length ?? 0) > 1 ? new Symmetry(runner, model.layout, spec.symmetric as NodeId[]) : null;
+  const order = (options.partialOrder ?? true) && spec.notesCommute === true ? new StepOrder(runner, model.layout.messages) : null;
   const visited = new Set<string>([symmetry ? symmetry.canonicalKey(initial, initialKey) : initialKey]);
   const parents: number[] = [-1];
   const stepsTo: number[] = [0];
   let frontier: string[] = [initialKey];
   let frontierIds: number[] = [0];
+  /** Per frontier state: its sleeping steps (partial-order.ts); null for none. */
+  let frontierAsleep: (number[] | null)[] = [null];
   let depth = 0;
   let transitions = 0;
   let complete = true;
@@ -213,7 +230,7 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
       transitions,
       depth,
       timeMs,
-      statesPerSecond: timeMs === null ? null : Math.round(visited.size / Math.max(timeMs, 1e-3) * 1000),
+      statesPerSecond: timeMs === null ? null : Math.round((visited.size / Math.max(timeMs, 1e-3)) * 1000),
       handlerRuns: runner.handlerRuns,
     };
     if (violation !== null) {
@@ -229,32 +246,48 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
   if (bad !== null) return finish(bad, 0);
 
   const steps: number[] = [];
-  const levelSeen = new Set<string>();
+  /**
+   * The successors seen while expanding one level, by plain key: the index of the next-level
+   * state they are (to note one more arrival), or -1 (seen before, or a renaming of a
+   * next-level state). Most successors close a diamond (a then b, b then a): recognising them
+   * here is cheaper than renaming them for the symmetric key.
+   */
+  const levelSeen = new Map<string, number>();
+  /** With symmetry: next-level states by canonical key. */
+  const levelCanonical = new Map<string, number>();
   while (frontier.length > 0 && depth < maxDepth) {
     const next: string[] = [];
     const nextIds: number[] = [];
+    const nextAsleep: (number[] | null)[] = [];
     for (let f = 0; f < frontier.length; f++) {
       const key = frontier[f];
       const state = decodeState(key);
+      const asleep = frontierAsleep[f];
+      const sleeping = asleep && asleep.length > 0 ? new Set(asleep) : null;
       steps.length = 0;
       model.enabled(state, steps);
       for (const step of steps) {
+        if (sleeping?.has(step)) continue;
         const successor = model.apply(state, step);
         if (successor === null) continue; // changes nothing
         const successorKey = encodeState(successor);
         if (successorKey === key) continue;
         transitions++;
-        let seenKey = successorKey;
-        if (symmetry) {
-          // Most successors close a diamond (a then b, b then a) within the level: the same
-          // concrete state again. Recognising those by their plain key is far cheaper than
-          // renaming them; the set only lives for one level.
-          const size = levelSeen.size;
-          if (levelSeen.add(successorKey).size === size) continue; // one hash lookup, not two
-          seenKey = symmetry.canonicalKey(successor, successorKey, state);
+        const seen = levelSeen.get(successorKey);
+        if (seen !== undefined) {
+          const known = seen >= 0 ? nextAsleep[seen] : null;
+          if (order && known && known.length > 0) nextAsleep[seen] = order.intersect(known, step, state, sleeping);
+          continue;
         }
+        const seenKey = symmetry ? symmetry.canonicalKey(successor, successorKey, state) : successorKey;
         const size = visited.size;
-        if (visited.add(seenKey).size === size) continue;
+        if (visited.add(seenKey).size === size) {
+          levelSeen.set(successorKey, -1);
+          // A renaming of a state of the next level: its steps are not comparable, so nothing sleeps there.
+          const renamed = symmetry ? levelCanonical.get(seenKey) : undefined;
+          if (renamed !== undefined) nextAsleep[renamed] = null;
+          continue;
+        }
         parents.push(frontierIds[f]);
         stepsTo.push(step);
         const id = parents.length - 1;
@@ -268,13 +301,24 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
           depth++;
           return finish(null, id);
         }
+        levelSeen.set(successorKey, next.length);
+        if (symmetry) levelCanonical.set(seenKey, next.length);
         next.push(successorKey);
         nextIds.push(id);
+        if (order) {
+          const enabled: number[] = [];
+          model.enabled(successor, enabled);
+          nextAsleep.push(order.asleepAfter(step, state, sleeping, enabled));
+        } else {
+          nextAsleep.push(null);
+        }
       }
     }
     frontier = next;
     frontierIds = nextIds;
+    frontierAsleep = nextAsleep;
     levelSeen.clear();
+    levelCanonical.clear();
     if (next.length > 0) depth++;
   }
   if (frontier.length > 0) complete = false;

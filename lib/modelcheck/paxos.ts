@@ -106,6 +106,7 @@ export function paxosModel(options: PaxosModelOptions = {}): ModelSpec<PaxosMess
     normalize: (id, state) => (id.startsWith('p') ? normalizeProposer(state as ProposerState, learners.length) : state),
     obsolete: (id, node, from, msg) => (id.startsWith('p') ? proposerIgnoresForever((node as Proposer).state, from, msg) : false),
     ghost: { chosen: [], votes: {} },
+    notesCommute: true, // the ghost is a function of the set of notes (votes and announcements)
     observe: (ghost, node, text, data) => {
       const d = data as { ballot: Ballot; value: PaxosValue };
       if (ghost.chosen.includes(d.value)) return ghost;

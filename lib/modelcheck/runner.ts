@@ -47,6 +47,8 @@ export interface Envelope {
   to: NodeId;
   /** Index of `to` in the spec's node list. */
   toIndex: number;
+  /** Index of `from` in the spec's node list. */
+  fromIndex: number;
   msg: unknown;
 }
 
@@ -189,7 +191,7 @@ export class NodeRunner<M, T, G> {
   }
 
   messageId(from: NodeId, to: NodeId, msg: unknown): number {
-    return this.messages.id(canonicalJson({ from, msg, to }), () => ({ from, to, toIndex: this.nodeIndex(to), msg: copyData(msg) }));
+    return this.messages.id(canonicalJson({ from, msg, to }), () => ({ from, to, toIndex: this.nodeIndex(to), fromIndex: this.nodeIndex(from), msg: copyData(msg) }));
   }
 
   /**

@@ -74,6 +74,22 @@ describe('bounded model checking of Basic Paxos (3 acceptors, 2 proposers)', fun
       }
     });
 
+    it('partial-order reduction visits the very same states, with fewer transitions', () => {
+      for (const [options, maxDepth] of [
+        [{ crashes: 0 }, Infinity],
+        [{ symmetry: true }, Infinity],
+        [{ retries: 1, crashes: 0 }, 10],
+        [{ retries: 1, acceptorPersistence: 'none' }, 9],
+      ] as const) {
+        const reduced = checkPaxosModel(options, { maxDepth });
+        const full = checkPaxosModel(options, { maxDepth, partialOrder: false });
+        const what = `${JSON.stringify(options)}, maxDepth ${maxDepth}`;
+        assert.equal(reduced.statesExplored, full.statesExplored, what);
+        assert.equal(reduced.depth, full.depth, what);
+        assert.ok(reduced.transitions < full.transitions, `${what}: ${reduced.transitions} vs ${full.transitions} transitions`);
+      }
+    });
+
     it('promising again to an equal whole ballot (a duplicate Prepare) is harmless: ballots are unique', () => {
       const promiseEqualBallot: Partial<PaxosRules> = {
         onPrepare: (state: AcceptorState, n) =>
