@@ -90,13 +90,13 @@ export class Successors<M, T, G> {
   }
 
   /**
-   * True when crashing at cut c of `outcome` can only do less than finishing the handler: all
-   * that the crash loses is sends (no persist, and no note that would change the ghost
-   * `ghost`), and the node restarts into the very
-   * state and store the whole handler leaves it in, sending nothing. The crash then only
-   * takes messages out of the network and spends crash budget, and whatever can happen after
-   * it can happen after the whole handler too (those messages need never arrive). This is
-   * the reference acceptor's case (it persists, then replies), so crashes there cost little.
+   * True when crashing at cut c of `outcome` can only do less than finishing the handler:
+   * all that the crash loses is sends (no persist, and no note that would change the ghost
+   * `ghost`), and the node restarts into the very state and store the whole handler leaves
+   * it in, sending nothing. The crash then only takes messages out of the network and
+   * spends crash budget, and whatever can happen after it can happen after the whole
+   * handler too (those messages need never arrive). This is the reference acceptor's case
+   * (it persists, then replies), so crashing it costs no states.
    */
   private dominated(node: number, outcome: Outcome, c: number, ghost: number): boolean {
     const cut = outcome.cuts[c];
