@@ -263,11 +263,11 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
       const key = frontier[f];
       const state = decodeState(key);
       const asleep = frontierAsleep[f];
-      const sleeping = asleep && asleep.length > 0 ? new Set(asleep) : null;
+      const sleeping = asleep && asleep.length > 0 ? asleep : null;
       steps.length = 0;
       model.enabled(state, steps);
       for (const step of steps) {
-        if (sleeping?.has(step)) continue;
+        if (sleeping !== null && sleeping.includes(step)) continue;
         const successor = model.apply(state, step);
         if (successor === null) continue; // changes nothing
         const successorKey = encodeState(successor);

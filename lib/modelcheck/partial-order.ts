@@ -41,15 +41,15 @@ export class StepOrder<M, T, G> {
    * `sleeping`: those of `enabled` (the new state's steps) that could have been taken before
    * `step`, and either come before it in the fixed order or were asleep already.
    */
-  asleepAfter(step: number, parent: readonly number[], sleeping: ReadonlySet<number> | null, enabled: readonly number[]): number[] {
+  asleepAfter(step: number, parent: readonly number[], sleeping: readonly number[] | null, enabled: readonly number[]): number[] {
     const out: number[] = [];
-    for (const u of enabled) if ((u < step || (sleeping !== null && sleeping.has(u))) && this.movableBefore(u, step, parent)) out.push(u);
+    for (const u of enabled) if ((u < step || (sleeping !== null && sleeping.includes(u))) && this.movableBefore(u, step, parent)) out.push(u);
     return out;
   }
 
   /** `asleep`, keeping only the steps also asleep when arriving by `step` from `parent` with sleeping steps `sleeping`. */
-  intersect(asleep: number[], step: number, parent: readonly number[], sleeping: ReadonlySet<number> | null): number[] {
-    return asleep.filter((u) => (u < step || (sleeping !== null && sleeping.has(u))) && this.movableBefore(u, step, parent));
+  intersect(asleep: number[], step: number, parent: readonly number[], sleeping: readonly number[] | null): number[] {
+    return asleep.filter((u) => (u < step || (sleeping !== null && sleeping.includes(u))) && this.movableBefore(u, step, parent));
   }
 
   /**
