@@ -7,16 +7,19 @@
  * The bare event queue case does the same number of pops and pushes with the same number
  * of pending events, and nothing else: the simulator's overhead is the ratio to it.
  *
- * Then the linearizability checker on the recorded histories, and the wall time of each
- * graded suite against the reference solutions.
+ * Then the linearizability checker on the recorded histories, the model checker on Basic
+ * Paxos (states explored, states per second, time; scripts/bench-modelcheck.ts), and the wall
+ * time of each graded suite against the reference solutions (scripts/bench-graded.ts).
  *
  * Usage: npm run bench [-- --events N --repeat K --only NAME]
+ *   (--only modelcheck: the model checker alone; --only graded: the graded suites alone)
  */
 import { fork } from 'child_process';
 import * as fs from 'fs';
 import { BENCH_CASES, BenchResult } from './bench-cases';
 import { benchLinearizability, defaultHistoriesDir, formatLinearizabilityBench } from './bench-linearizability';
 import { benchGradedSuite, formatGradedBench, gradedTopics } from './bench-graded';
+import { benchModelCheck, formatModelCheckBench } from './bench-modelcheck';
 
 interface Row extends BenchResult {
   name: string;
@@ -88,6 +91,10 @@ async function main(): Promise<void> {
     } else {
       console.log(`\nlinearizability checker: skipped (no histories at ${dir})`);
     }
+  }
+  if (only === null || 'modelcheck'.includes(only)) {
+    console.log('\nmodel checker, Basic Paxos, 3 acceptors, 2 proposers ("once": each proposes once; "twice": may retry once):');
+    console.log(formatModelCheckBench(benchModelCheck()));
   }
   if (only === null || 'graded'.includes(only)) {
     const runs = Math.min(repeat, 3);

@@ -1,24 +1,30 @@
-import { NodeId, Random, TraceEvent, canonicalJson, copyData } from '../core';
-import { Context, ProtocolNode } from '../sim/node';
+import { ConfigError, NodeId, TraceEvent, requireInteger } from '../core';
+import { ProtocolNode } from '../sim/node';
+import { replay } from './replay';
+import { NodeRunner } from './runner';
+import { StateView, decodeState, encodeState } from './state';
+import { Successors } from './successors';
+import { StepOrder } from './partial-order';
+import { Symmetry } from './symmetry';
 
 /**
  * A bounded explicit-state model checker for protocol nodes (DSLabs' search tests, TLC's
- * breadth-first search). A state is every node's plain-data `state` plus the multiset of
- * messages in flight (and a ghost record the invariant needs). From each state every enabled
- * step is tried: deliver any message in flight, lose it, or fire a node's timer (each node has
- * a bounded number of timer firings: retries). Breadth-first with a visited set of canonical
- * state hashes (`stableHash` of `canonicalJson`), so the first counterexample found is a
- * shortest one. Node code runs unchanged: it is re-instantiated around a cloned state and
- * driven through a Context that records its sends; timers' delays, `now` and `rng` do not
- * matter here (any delivery order is explored).
+ * breadth-first search). A state is every node's plain-data `state` and durable store, the
+ * network, the budgets of timer firings and crashes left, and a ghost record the invariant
+ * needs. From each state every enabled step is tried: deliver a message, fire a node's timer
+ * (each node has a bounded number of firings: retries), crash a node and restart it from
+ * what it persisted, or crash it in the middle of a handler. Breadth-first with a visited
+ * set, so the first counterexample found is a shortest one. Node code runs unchanged: it is
+ * re-instantiated around a copy of its state and driven through a Context that records its
+ * effects (see runner.ts); each distinct local step runs once and is then reused by number.
  */
 
-/** A node the model checker can snapshot: all of its state is the plain-data `state` field. */
+/** A node the model checker can snapshot: all of its volatile state is the plain-data `state` field. */
 export interface ModelNode<M, T> extends ProtocolNode<M, T> {
   state: unknown;
 }
 
-/** What to explore: the nodes, how to make them, which timers may fire, and the invariant. */
+/** What to explore: the nodes, how to make them, which timers may fire, what may crash, and the invariant. */
 export interface ModelSpec<M, T, G> {
   /** Node ids, in the order their `init` runs. */
   nodes: readonly NodeId[];
@@ -28,41 +34,119 @@ export interface ModelSpec<M, T, G> {
   timers(id: NodeId, node: ModelNode<M, T>): T[];
   /** How many timer firings each node gets in a whole run (missing: 0). */
   timerBudget: Readonly<Record<NodeId, number>>;
+  /**
+   * Optional: nodes that are interchangeable (renaming them maps runs to runs), for symmetry
+   * reduction; see symmetry.ts for what that requires. Default none.
+   */
+  symmetric?: readonly NodeId[];
+  /** Nodes that may crash (volatile state lost; restart from what they stored with ctx.persist). Default none. */
+  crashable?: readonly NodeId[];
+  /** How many crashes in a whole run, over all crashable nodes. Default 0. */
+  crashes?: number;
+  /**
+   * Optional, and a promise: true only when node `id` ignores `msg` from `from` in its current
+   * state and in every state it can ever reach from it (a reply for a ballot it has left
+   * behind). The checker then forgets the message, in both network models: delivering it
+   * could only ever be a no-op, so forgetting it loses no behaviour, and states that differ
+   * only in such dead messages become one. Node code decides what it ignores; this hook only
+   * says that it will keep ignoring it. Default: nothing is obsolete.
+   */
+  obsolete?(id: NodeId, node: ModelNode<M, T>, from: NodeId, msg: M): boolean;
+  /**
+   * Optional: a node state in a standard form, for a state that behaves exactly as this one in
+   * every future (the same steps, effects and notes): e.g. a counter the model never reads.
+   * States that differ only there become one. Default: states as they are.
+   */
+  normalize?(id: NodeId, state: unknown): unknown;
   /** The ghost state at the start: what the invariant needs that no node keeps (history). */
   ghost: G;
-  /** Folds an annotation into the ghost (pure: return a new ghost or the same one). */
+  /** Folds an annotation into the ghost (pure: return a new ghost, or the same object when nothing changed). */
   observe(ghost: G, node: NodeId, text: string, data: unknown): G;
   /** null while the invariant holds; else a sentence saying what broke. */
   invariant(state: ModelState<G>): string | null;
+  /**
+   * Optional: true when folding in notes of different nodes in either order gives the same
+   * ghost (it records a set of facts, as the Paxos ghost does). It lets the search skip
+   * orders of independent steps (ExploreOptions.partialOrder). Default false.
+   */
+  notesCommute?: boolean;
+  /**
+   * Optional: a fuller sentence for a counterexample, from its trace (e.g. which acceptors
+   * accepted which ballot), when the ghost keeps too little history to say it. Default: the
+   * invariant's sentence.
+   */
+  explain?(trace: readonly TraceEvent[], violation: string): string;
 }
 
-/** One state of the model: plain data, hashed canonically. */
+/** One state of the model, as the invariant sees it (plain data; built on demand). */
 export interface ModelState<G> {
-  /** Each node's `state`, as canonical JSON (parsed again to re-instantiate the node: a deep copy). */
+  /** Each node's `state`, as canonical JSON. */
   nodes: Record<NodeId, string>;
-  /** Messages in flight, each as canonical JSON of { from, to, msg }, sorted (a multiset). */
+  /** Each node's durable store ({ key: value }), as canonical JSON. */
+  stores: Record<NodeId, string>;
+  /**
+   * The network, each message as canonical JSON of { from, msg, to }, sorted. With network
+   * 'multiset': the messages in flight, one entry per copy. With 'set': every message sent
+   * so far (each may still be delivered, again).
+   */
   inFlight: string[];
   /** Timer firings left, per node. */
   budgets: Record<NodeId, number>;
+  /** Crashes left. */
+  crashesLeft: number;
   ghost: G;
-  /** canonicalJson(ghost), kept with it. */
+  /** canonicalJson(ghost). */
   ghostKey: string;
 }
 
 /** One step of a run. */
 export type ModelStep =
-  | { kind: 'deliver' | 'drop'; from: NodeId; to: NodeId; msg: unknown }
-  | { kind: 'timer'; node: NodeId; timer: unknown };
+  | {
+      kind: 'deliver';
+      from: NodeId;
+      to: NodeId;
+      msg: unknown;
+      /** Set when the receiver crashed in the middle of the handler: how many of its effects (sends, persists, notes) happened. It then restarted. */
+      crashAfterEffects?: number;
+    }
+  | { kind: 'drop'; from: NodeId; to: NodeId; msg: unknown }
+  | { kind: 'timer'; node: NodeId; timer: unknown }
+  /** The node crashed (volatile state lost) and restarted from its durable store (`init` ran again). */
+  | { kind: 'crash'; node: NodeId };
+
+/**
+ * How the network is modelled.
+ *
+ * - 'set' (default): as in Lamport's TLA+ specification of Paxos, every message ever sent is
+ *   kept in a set that only grows, and any of them may be delivered at any time, any number
+ *   of times. That covers every delivery order, loss (a message never delivered),
+ *   duplication and arbitrary delay at once, and it is far smaller than 'multiset': a state
+ *   no longer says which copies are still in flight. Deliveries that change nothing (a
+ *   duplicate the node ignores) are skipped. The right choice for safety properties.
+ * - 'multiset': the messages in flight, each copy once; delivering one removes it. `loss`
+ *   adds a step that loses a message, `duplication` keeps a delivered message in flight.
+ *   Use it to ask what happens when messages arrive at most once.
+ */
+export type NetworkModel = 'set' | 'multiset';
 
 export interface ExploreOptions {
-  /** Messages may be lost (a 'drop' step for each). Default true. */
+  /** See NetworkModel. Default 'set'. */
+  network?: NetworkModel;
+  /** 'multiset' only: messages may be lost (a 'drop' step for each). Default true. */
   loss?: boolean;
-  /** Messages may be delivered more than once (delivery leaves them in flight). Default false. */
+  /** 'multiset' only: messages may be delivered more than once (delivery leaves them in flight). Default false. */
   duplication?: boolean;
-  /** Stop after this many distinct states (the result then says complete: false). Default 2,000,000. */
+  /** Stop after this many distinct states (the result then says complete: false). Default 5,000,000. */
   maxStates?: number;
   /** Do not expand states deeper than this. Default Infinity. */
   maxDepth?: number;
+  /**
+   * Skip redundant orders of independent steps (see partial-order.ts): every reachable state
+   * is still visited, at its breadth-first depth, so verdicts, state counts and shortest
+   * counterexamples are the same; only fewer transitions are computed. Used when the spec
+   * says `notesCommute`. Default true.
+   */
+  partialOrder?: boolean;
   /**
    * A clock in milliseconds to time the search with, e.g. `() => performance.now()`. lib/ code
    * reads no real clock itself (the determinism lint); without one, timeMs is null.
@@ -73,14 +157,20 @@ export interface ExploreOptions {
 /** What a search found: the figures, and a shortest counterexample if the invariant broke. */
 export interface ExploreResult {
   ok: boolean;
-  /** True when every reachable state within maxDepth was explored (no maxStates cut-off). */
+  /** True when every reachable state was explored (no maxStates or maxDepth cut-off). */
   complete: boolean;
+  /** Distinct states found (the initial state included). */
   statesExplored: number;
+  /** Steps that led to a different state (new or already seen); steps that change nothing are not counted. */
   transitions: number;
   /** The deepest level of the breadth-first search reached. */
   depth: number;
   /** Wall-clock time of the search, when a clock was given. */
   timeMs: number | null;
+  /** statesExplored per second of timeMs, when a clock was given. */
+  statesPerSecond: number | null;
+  /** Distinct local steps (one handler run of one node) the search ran real node code for; everything else was reused. */
+  handlerRuns: number;
   counterexample?: Counterexample;
 }
 
@@ -89,68 +179,119 @@ export interface Counterexample {
   violation: string;
   /** The steps from the initial state, shortest possible. */
   steps: ModelStep[];
-  /** The same run as trace events (start, send, deliver, drop, timer, annotate; step i at i ms), for the space-time diagram and the checkers. */
+  /**
+   * The same run as trace events (start, send, deliver, drop, timer, crash, restart, persist,
+   * annotate; step i at i ms, a restart half a millisecond after its crash), for the
+   * space-time diagram and the trace checkers.
+   */
   trace: TraceEvent[];
   /** The steps, one line each. */
   description: string[];
 }
 
-interface Hooks {
-  send(from: NodeId, to: NodeId, key: string, msg: unknown): void;
-  annotate(node: NodeId, text: string, data: unknown): void;
-}
-
-const modelRandom = new Random('modelcheck');
-
 /**
- * Explores every order of delivery, loss (and, if asked, duplication) of a model, breadth
- * first, and checks the invariant in every state.
+ * Explores every order of message delivery (and loss, duplication, crashes) of a model,
+ * breadth first, and checks the invariant in every state.
  *
  * @example
- *   const result = explore(paxosModel({ proposers: ['x', 'y'] }));
+ *   const result = explore(paxosModel({ proposers: ['x', 'y'] }), { clock: () => performance.now() });
  *   result.ok; result.statesExplored; result.counterexample?.description;
  */
 export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptions = {}): ExploreResult {
   const started = options.clock?.() ?? 0;
-  const loss = options.loss ?? true;
-  const duplication = options.duplication ?? false;
-  const maxStates = options.maxStates ?? 2_000_000;
+  const network = options.network ?? 'set';
+  if (network !== 'set' && network !== 'multiset') throw new ConfigError('network', "'set' or 'multiset'", network);
+  const maxStates = options.maxStates ?? 5_000_000;
   const maxDepth = options.maxDepth ?? Infinity;
+  requireInteger('crashes', spec.crashes ?? 0, 0);
+  const runner = new NodeRunner(spec);
+  const model = new Successors(runner, network, options.loss ?? true, options.duplication ?? false);
 
-  const initial = initialState(spec);
-  const visited = new Set<string>([hashState(initial)]);
+  const initial = model.initial();
+  const initialKey = encodeState(initial);
+  const symmetry = (spec.symmetric?.length ?? 0) > 1 ? new Symmetry(runner, model.layout, spec.symmetric as NodeId[]) : null;
+  const order = (options.partialOrder ?? true) && spec.notesCommute === true ? new StepOrder(runner, model.layout.messages) : null;
+  const visited = new Set<string>([symmetry ? symmetry.canonicalKey(initial, initialKey) : initialKey]);
   const parents: number[] = [-1];
-  const stepsTo: (ModelStep | null)[] = [null];
-  let frontier: { state: ModelState<G>; index: number }[] = [{ state: initial, index: 0 }];
+  const stepsTo: number[] = [0];
+  let frontier: string[] = [initialKey];
+  let frontierIds: number[] = [0];
+  /** Per frontier state: its sleeping steps (partial-order.ts); null for none. */
+  let frontierAsleep: (number[] | null)[] = [null];
   let depth = 0;
   let transitions = 0;
   let complete = true;
   const finish = (violation: string | null, index: number): ExploreResult => {
-    const result: ExploreResult = { ok: violation === null, complete, statesExplored: visited.size, transitions, depth, timeMs: options.clock ? options.clock() - started : null };
+    const timeMs = options.clock ? options.clock() - started : null;
+    const result: ExploreResult = {
+      ok: violation === null,
+      complete,
+      statesExplored: visited.size,
+      transitions,
+      depth,
+      timeMs,
+      statesPerSecond: timeMs === null ? null : Math.round((visited.size / Math.max(timeMs, 1e-3)) * 1000),
+      handlerRuns: runner.handlerRuns,
+    };
     if (violation !== null) {
-      const steps: ModelStep[] = [];
-      for (let i = index; parents[i] !== -1; i = parents[i]) steps.push(stepsTo[i] as ModelStep);
+      const steps: number[] = [];
+      for (let i = index; parents[i] !== -1; i = parents[i]) steps.push(stepsTo[i]);
       steps.reverse();
-      result.counterexample = { violation, steps, ...replay(spec, steps, duplication) };
+      const run = replay(model, steps);
+      result.counterexample = { violation: spec.explain?.(run.trace, violation) ?? violation, ...run };
     }
     return result;
   };
-  const bad = spec.invariant(initial);
+  const bad = spec.invariant(new StateView(runner, model.layout, initial));
   if (bad !== null) return finish(bad, 0);
 
+  const steps: number[] = [];
+  /**
+   * The successors seen while expanding one level, by plain key: the index of the next-level
+   * state they are (to note one more arrival), or -1 (seen before, or a renaming of a
+   * next-level state). Most successors close a diamond (a then b, b then a): recognising them
+   * here is cheaper than renaming them for the symmetric key.
+   */
+  const levelSeen = new Map<string, number>();
+  /** With symmetry: next-level states by canonical key. */
+  const levelCanonical = new Map<string, number>();
   while (frontier.length > 0 && depth < maxDepth) {
-    const next: { state: ModelState<G>; index: number }[] = [];
-    for (const { state, index } of frontier) {
-      for (const step of enabledSteps(spec, state, loss)) {
-        const successor = apply(spec, state, step, duplication, null);
+    const next: string[] = [];
+    const nextIds: number[] = [];
+    const nextAsleep: (number[] | null)[] = [];
+    for (let f = 0; f < frontier.length; f++) {
+      const key = frontier[f];
+      const state = decodeState(key);
+      const asleep = frontierAsleep[f];
+      const sleeping = asleep && asleep.length > 0 ? asleep : null;
+      steps.length = 0;
+      model.enabled(state, steps);
+      for (const step of steps) {
+        if (sleeping !== null && sleeping.includes(step)) continue;
+        const successor = model.apply(state, step);
+        if (successor === null) continue; // changes nothing
+        const successorKey = encodeState(successor);
+        if (successorKey === key) continue;
         transitions++;
-        const hash = hashState(successor);
-        if (visited.has(hash)) continue;
-        visited.add(hash);
-        parents.push(index);
+        const seen = levelSeen.get(successorKey);
+        if (seen !== undefined) {
+          const known = seen >= 0 ? nextAsleep[seen] : null;
+          if (order && known && known.length > 0) nextAsleep[seen] = order.intersect(known, step, state, sleeping);
+          continue;
+        }
+        const seenKey = symmetry ? symmetry.canonicalKey(successor, successorKey, state) : successorKey;
+        const size = visited.size;
+        if (visited.add(seenKey).size === size) {
+          levelSeen.set(successorKey, -1);
+          // A renaming of a state of the next level: its steps are not comparable, so nothing sleeps there.
+          const renamed = symmetry ? levelCanonical.get(seenKey) : undefined;
+          if (renamed !== undefined) nextAsleep[renamed] = null;
+          continue;
+        }
+        parents.push(frontierIds[f]);
         stepsTo.push(step);
         const id = parents.length - 1;
-        const violation = spec.invariant(successor);
+        const violation = spec.invariant(new StateView(runner, model.layout, successor));
         if (violation !== null) {
           depth++;
           return finish(violation, id);
@@ -160,184 +301,26 @@ export function explore<M, T, G>(spec: ModelSpec<M, T, G>, options: ExploreOptio
           depth++;
           return finish(null, id);
         }
-        next.push({ state: successor, index: id });
+        levelSeen.set(successorKey, next.length);
+        if (symmetry) levelCanonical.set(seenKey, next.length);
+        next.push(successorKey);
+        nextIds.push(id);
+        if (order) {
+          const enabled: number[] = [];
+          model.enabled(successor, enabled);
+          nextAsleep.push(order.asleepAfter(step, state, sleeping, enabled));
+        } else {
+          nextAsleep.push(null);
+        }
       }
     }
     frontier = next;
+    frontierIds = nextIds;
+    frontierAsleep = nextAsleep;
+    levelSeen.clear();
+    levelCanonical.clear();
     if (next.length > 0) depth++;
   }
   if (frontier.length > 0) complete = false;
   return finish(null, 0);
-}
-
-/** Parsed deliver steps by message key: a model has few distinct messages, and parsing is costly. */
-const deliverSteps = new Map<string, ModelStep & { kind: 'deliver' }>();
-
-/** The steps enabled in a state: deliver or drop each distinct message, fire each timer with budget left. */
-export function enabledSteps<M, T, G>(spec: ModelSpec<M, T, G>, state: ModelState<G>, loss = true): ModelStep[] {
-  const steps: ModelStep[] = [];
-  let previous: string | null = null;
-  for (const key of state.inFlight) {
-    if (key === previous) continue; // identical copies: one step does for all
-    previous = key;
-    let deliver = deliverSteps.get(key);
-    if (deliver === undefined) {
-      deliver = { kind: 'deliver', ...(JSON.parse(key) as { from: NodeId; to: NodeId; msg: unknown }) };
-      deliverSteps.set(key, deliver);
-    }
-    steps.push(deliver);
-    if (loss) steps.push({ ...deliver, kind: 'drop' });
-  }
-  for (const id of spec.nodes) {
-    if ((state.budgets[id] ?? 0) <= 0) continue;
-    const node = spec.instantiate(id, JSON.parse(state.nodes[id]));
-    for (const timer of spec.timers(id, node)) steps.push({ kind: 'timer', node: id, timer });
-  }
-  return steps;
-}
-
-/** The state after `step` (the input is not changed). */
-export function apply<M, T, G>(spec: ModelSpec<M, T, G>, state: ModelState<G>, step: ModelStep, duplication: boolean, hooks: Hooks | null): ModelState<G> {
-  const out: ModelState<G> = { nodes: { ...state.nodes }, inFlight: state.inFlight.slice(), budgets: state.budgets, ghost: state.ghost, ghostKey: state.ghostKey };
-  if (step.kind === 'drop' || step.kind === 'deliver') {
-    const key = envelopeKey(step.from, step.to, step.msg);
-    if (step.kind === 'drop' || !duplication) {
-      const at = out.inFlight.indexOf(key);
-      if (at < 0) throw new Error(`model checker: ${step.kind} of a message not in flight: ${key}`);
-      out.inFlight.splice(at, 1);
-    }
-    if (step.kind === 'drop') return out;
-    run(spec, out, step.to, hooks, duplication, (node, ctx) => node.onMessage(step.from, copyData(step.msg) as M, ctx));
-  } else {
-    const { node: acting, timer } = step as ModelStep & { kind: 'timer' };
-    out.budgets = { ...state.budgets, [acting]: (state.budgets[acting] ?? 0) - 1 };
-    run(spec, out, acting, hooks, duplication, (node, ctx) => node.onTimer(copyData(timer) as T, ctx));
-  }
-  if (out.ghost !== state.ghost) out.ghostKey = canonicalJson(out.ghost);
-  out.inFlight.sort();
-  return out;
-}
-
-function initialState<M, T, G>(spec: ModelSpec<M, T, G>, hooks: Hooks | null = null): ModelState<G> {
-  const state: ModelState<G> = { nodes: {}, inFlight: [], budgets: { ...spec.timerBudget }, ghost: spec.ghost, ghostKey: '' };
-  for (const id of spec.nodes) run(spec, state, id, hooks, false, (node, ctx) => node.init?.(ctx), true);
-  state.ghostKey = canonicalJson(state.ghost);
-  state.inFlight.sort();
-  return state;
-}
-
-/** Runs one handler of node `id` against `state` (mutating `state`'s top-level fields only). */
-function run<M, T, G>(
-  spec: ModelSpec<M, T, G>,
-  state: ModelState<G>,
-  id: NodeId,
-  hooks: Hooks | null,
-  duplication: boolean,
-  handler: (node: ModelNode<M, T>, ctx: Context<M, T>) => void,
-  fresh = false,
-): void {
-  const node = spec.instantiate(id, fresh ? undefined : JSON.parse(state.nodes[id]));
-  const send = (to: NodeId, msg: M) => {
-    const key = envelopeKey(id, to, msg);
-    if (!(duplication && state.inFlight.includes(key))) state.inFlight.push(key);
-    hooks?.send(id, to, key, msg);
-  };
-  const ctx: Context<M, T> = {
-    id,
-    nodes: spec.nodes,
-    rng: modelRandom,
-    now: () => 0,
-    send,
-    broadcast: (msg, to) => {
-      for (const peer of to ?? spec.nodes) if (peer !== id) send(peer, msg);
-    },
-    setTimer: () => 0,
-    cancelTimer: () => undefined,
-    persist: () => undefined,
-    load: () => undefined,
-    annotate: (text, data) => {
-      state.ghost = spec.observe(state.ghost, id, text, data);
-      hooks?.annotate(id, text, data);
-    },
-    invoke: () => {
-      throw new Error('model checker: client operations are not modelled');
-    },
-    complete: () => {
-      throw new Error('model checker: client operations are not modelled');
-    },
-  };
-  handler(node, ctx);
-  state.nodes[id] = canonicalJson(node.state);
-}
-
-function envelopeKey(from: NodeId, to: NodeId, msg: unknown): string {
-  return canonicalJson({ from, to, msg });
-}
-
-/**
- * The state's identity: a 64-bit hash of its canonical parts (node states and the ghost are
- * already canonical JSON, the in-flight multiset is sorted). Two 32-bit multiply-xor hashes
- * (Math.imul, so the same on every machine) instead of lib/core's StableHash: this runs once
- * per transition, millions of times, and is several times faster.
- */
-export function hashState<G>(state: ModelState<G>): string {
-  let text = '';
-  for (const id in state.nodes) text += state.nodes[id] + '\n';
-  text += '|' + state.inFlight.join('\n') + '|' + state.ghostKey + '|';
-  for (const id in state.budgets) text += state.budgets[id] + ',';
-  return fastHash64(text);
-}
-
-/** A stable 64-bit hash of a string, as 16 hex digits (two independent 32-bit lanes). */
-export function fastHash64(text: string): string {
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
-  h1 = Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
-  h1 ^= h1 >>> 16;
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
-}
-
-/** Runs the steps again from the start, recording trace events (step i at i ms) with message ids. */
-function replay<M, T, G>(spec: ModelSpec<M, T, G>, steps: ModelStep[], duplication: boolean): { trace: TraceEvent[]; description: string[] } {
-  const trace: TraceEvent[] = [];
-  let timeMs = 0;
-  let nextId = 1;
-  const pending = new Map<string, { msgId: number; sentMs: number }[]>();
-  const hooks: Hooks = {
-    send: (from, to, key, msg) => {
-      const msgId = nextId++;
-      trace.push({ kind: 'send', timeMs, from, to, msgId, msg: copyData(msg) });
-      const list = pending.get(key) ?? [];
-      list.push({ msgId, sentMs: timeMs });
-      pending.set(key, list);
-    },
-    annotate: (node, text, data) => trace.push({ kind: 'annotate', timeMs, node, text, data: copyData(data) }),
-  };
-  for (const node of spec.nodes) trace.push({ kind: 'start', timeMs: 0, node });
-  let state = initialState(spec, hooks);
-  const description: string[] = [];
-  for (const step of steps) {
-    timeMs++;
-    if (step.kind === 'timer') {
-      const timerStep = step;
-      trace.push({ kind: 'timer', timeMs, node: timerStep.node, timer: copyData(timerStep.timer) });
-      description.push(`${timeMs}. timer ${canonicalJson(timerStep.timer)} fires at ${timerStep.node}`);
-    } else {
-      const key = envelopeKey(step.from, step.to, step.msg);
-      const list = pending.get(key) ?? [];
-      const sent = (step.kind === 'drop' || !duplication ? list.shift() : list[0]) ?? { msgId: 0, sentMs: 0 };
-      const base = { timeMs, from: step.from, to: step.to, msgId: sent.msgId, sentMs: sent.sentMs, msg: copyData(step.msg) };
-      trace.push(step.kind === 'deliver' ? { kind: 'deliver', ...base } : { kind: 'drop', ...base, reason: 'loss' });
-      description.push(`${timeMs}. ${step.kind === 'deliver' ? 'deliver' : 'lose'} ${step.from} -> ${step.to} ${canonicalJson(step.msg)}`);
-    }
-    state = apply(spec, state, step, duplication, hooks);
-  }
-  return { trace, description };
 }

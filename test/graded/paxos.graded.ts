@@ -276,7 +276,7 @@ export default gradedSuite('paxos', [
       ctx.log(`${result.statesExplored} states explored, complete: ${result.complete}`);
       if (!result.ok) {
         const cex = result.counterexample!;
-        fail('agreement (model checker)', `${cex.violation}\nshortest counterexample, ${cex.steps.length} steps:\n${cex.description}`, 'read the steps: which acceptor answered what, and what the second proposer then proposed');
+        fail('agreement (model checker)', `${cex.violation}\nshortest counterexample, ${cex.steps.length} steps:\n${cex.description.join('\n')}`, 'read the steps: which acceptor answered what, and what the second proposer then proposed');
       }
       if (!result.complete) fail('model checker', `the search stopped after ${result.statesExplored} states without covering the whole space`, 'a rule that changes state on every message can make the space grow without end');
     },
