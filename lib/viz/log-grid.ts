@@ -12,7 +12,8 @@ export interface LogGridServer {
   /** Entries up to this index are committed (drawn solid; later ones faded). Default 0. */
   commitIndex?: number;
   /** Entries, by log index (1-based); a compacted prefix may be missing. */
-  entries: readonly { index: number; term: number; label?: string }[];
+  /** `label` is drawn in the cell when short (4 characters or fewer); `detail` goes in the tooltip. */
+  entries: readonly { index: number; term: number; label?: string; detail?: string }[];
 }
 
 export interface LogGridOptions {
@@ -20,7 +21,7 @@ export interface LogGridOptions {
   title: string;
   subtitle?: string | string[];
   servers: readonly LogGridServer[];
-  /** Width of one log slot in pixels. Default 34. */
+  /** Width of one log slot in pixels. Default 44. */
   cellPx?: number;
 }
 
@@ -42,17 +43,17 @@ export function logGridChart(options: LogGridOptions): VegaLiteSpec {
   if (!Array.isArray(options.servers) || options.servers.length === 0) {
     throw new ConfigError('logGridChart servers', 'a non-empty array of { server, entries }', options.servers);
   }
-  const cellPx = options.cellPx ?? 34;
+  const cellPx = options.cellPx ?? 44;
   const rowName = (s: LogGridServer) => `${s.server}${s.status ? ` (${s.status}${s.term !== undefined ? `, term ${s.term}` : ''})` : s.term !== undefined ? ` (term ${s.term})` : ''}`;
   const rows = options.servers.map(rowName);
-  const cells: { server: string; index: number; term: number; label: string; committed: string }[] = [];
+  const cells: { server: string; index: number; term: number; label: string; detail: string; committed: string }[] = [];
   let maxIndex = 1;
   for (const s of options.servers) {
     for (const e of s.entries) {
       if (!Number.isInteger(e.index) || e.index < 1) throw new ConfigError(`logGridChart ${s.server} entry index`, 'an integer >= 1', e.index);
       maxIndex = Math.max(maxIndex, e.index);
       const short = e.label !== undefined && e.label.length <= 4 ? `${e.term}:${e.label}` : String(e.term);
-      cells.push({ server: rowName(s), index: e.index, term: e.term, label: short, committed: e.index <= (s.commitIndex ?? 0) ? 'committed' : 'not committed' });
+      cells.push({ server: rowName(s), index: e.index, term: e.term, label: short, detail: e.detail ?? e.label ?? '', committed: e.index <= (s.commitIndex ?? 0) ? 'committed' : 'not committed' });
     }
   }
   const indexes = Array.from({ length: maxIndex }, (_, i) => i + 1);
@@ -76,7 +77,7 @@ export function logGridChart(options: LogGridOptions): VegaLiteSpec {
             { field: 'server', type: 'nominal' },
             { field: 'index', type: 'ordinal', title: 'log index' },
             { field: 'term', type: 'ordinal' },
-            { field: 'label', type: 'nominal', title: 'entry' },
+            { field: 'detail', type: 'nominal', title: 'entry' },
             { field: 'committed', type: 'nominal' },
           ],
         },

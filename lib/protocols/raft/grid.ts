@@ -9,7 +9,8 @@ export interface RaftLogView {
   status: 'leader' | 'candidate' | 'follower' | 'down';
   term: number;
   commitIndex: number;
-  entries: { index: number; term: number; label: string }[];
+  /** `label`: the command in a few letters ('noop', 'cfg' for a configuration); `detail`: all of it. */
+  entries: { index: number; term: number; label: string; detail: string }[];
 }
 
 /**
@@ -31,7 +32,7 @@ export function raftLogViews(cluster: RaftCluster, servers: readonly NodeId[] = 
         status: node.isLeader() ? 'leader' : s.role === 'candidate' ? 'candidate' : 'follower',
         term: s.currentTerm,
         commitIndex: s.commitIndex,
-        entries: log.entries.map((e, i) => ({ index: log.snapshotIndex + i + 1, term: e.term, label: commandLabel(e) })),
+        entries: log.entries.map((e, i) => ({ index: log.snapshotIndex + i + 1, term: e.term, ...commandLabels(e) })),
       };
     }
     const disk = cluster.sim.durable(id);
@@ -41,22 +42,24 @@ export function raftLogViews(cluster: RaftCluster, servers: readonly NodeId[] = 
     if (meta) {
       for (let i = meta.snapshotIndex + 1; i <= meta.lastIndex; i++) {
         const e = disk.get(raftEntryKey(i)) as LogEntry | undefined;
-        if (e) entries.push({ index: i, term: e.term, label: commandLabel(e) });
+        if (e) entries.push({ index: i, term: e.term, ...commandLabels(e) });
       }
     }
     return { server: id, status: 'down', term: hard?.currentTerm ?? 0, commitIndex: 0, entries };
   });
 }
 
-/** A short text for an entry's command: its data when a string, else 'no-op', 'config {...}' or the data as JSON. */
-function commandLabel(entry: LogEntry): string {
+/** A few letters for an entry's command ('noop', 'cfg', or the data), and the whole of it. */
+function commandLabels(entry: LogEntry): { label: string; detail: string } {
   const c = entry.command;
   switch (c.type) {
     case 'noop':
-      return 'no-op';
+      return { label: 'noop', detail: 'no-op (a new leader\'s first entry)' };
     case 'config':
-      return `config {${c.servers.join(', ')}}`;
-    case 'command':
-      return typeof c.data === 'string' ? c.data : JSON.stringify(c.data);
+      return { label: 'cfg', detail: `configuration {${c.servers.join(', ')}}` };
+    case 'command': {
+      const text = typeof c.data === 'string' ? c.data : JSON.stringify(c.data);
+      return { label: text, detail: text };
+    }
   }
 }
