@@ -111,10 +111,16 @@ function raftCase(clients: number): BenchCase {
   return {
     name: `Raft, 5 servers, ${clients} kv clients`,
     note: 'snapshots every 100 entries, trace off',
+    unitsLabel: 'kv operations completed',
     prepare(events) {
       const c = raftCluster({ seed: 1, servers: 5, kvClients: clients, snapshotThreshold: 100, kvClientOptions: { operations: Number.MAX_SAFE_INTEGER, thinkMs: 1 }, recordTrace: false });
       c.run(500); // a leader is elected
-      return () => runBudget(c.sim, events);
+      const completed = () => c.sim.history.filter((h) => h.type === 'ok').length;
+      return () => {
+        const before = completed();
+        const processed = runBudget(c.sim, events);
+        return { events: processed, units: completed() - before };
+      };
     },
   };
 }
