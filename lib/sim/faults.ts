@@ -88,6 +88,19 @@ export interface RandomFaultOptions {
 }
 
 /**
+ * The network of a chaos phase, shared by the topics' sweeps: 1-10 ms, 10% of messages lost,
+ * 10% duplicated, 20% held back up to 20 ms. `randomFaultScript` turns the losses off at
+ * `healAtMs`.
+ */
+export const CHAOS_NETWORK: Partial<NetworkOptions> = {
+  latency: { kind: 'uniform', minMs: 1, maxMs: 10 },
+  dropRate: 0.1,
+  duplicateRate: 0.1,
+  reorderRate: 0.2,
+  reorderDelayMs: 20,
+};
+
+/**
  * A seeded chaos phase as a fault script: some crashes, each with its restart (a node is
  * never crashed twice at once), half the time a partition into two random groups that heals,
  * and at `healAtMs` a final heal after which the network stops losing, duplicating and

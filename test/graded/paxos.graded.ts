@@ -6,7 +6,7 @@
  * scripted scenarios, in seeded sweeps under loss, duplication, reordering, partitions and
  * crashes, and in the model checker that tries every delivery order at a small size.
  */
-import { GradedFailure, gradedSuite, implementation } from '../../lib/grade';
+import { GradedFailure, frozenCopy, gradedSuite, implementation } from '../../lib/grade';
 import {
   adoptChosenValue,
   forgetfulAcceptor,
@@ -47,19 +47,6 @@ function show(value: unknown): string {
 function showState(state: AcceptorState): string {
   const accepted = state.accepted ? `(${formatBallot(state.accepted.ballot)}, ${JSON.stringify(state.accepted.value)})` : '-';
   return `{ promised: ${formatBallot(state.promised)}, accepted: ${accepted} }`;
-}
-
-/** Runs `call` on a deep-frozen copy of its input, so that a rule which mutates its argument fails with a clear message. */
-function frozen<T>(value: T): T {
-  const copy = JSON.parse(JSON.stringify(value)) as T;
-  const freeze = (v: unknown): void => {
-    if (v && typeof v === 'object') {
-      Object.freeze(v);
-      for (const inner of Object.values(v)) freeze(inner);
-    }
-  };
-  freeze(copy);
-  return copy;
 }
 
 function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
@@ -106,7 +93,7 @@ export default gradedSuite('paxos', [
       ];
       for (const [state, n, expected, why] of cases) {
         const input = `${showState(state)}, n = ${formatBallot(n)}`;
-        const result = callRule('onPrepare', input, () => onPrepare(frozen(state), frozen(n)));
+        const result = callRule('onPrepare', input, () => onPrepare(frozenCopy(state), frozenCopy(n)));
         if (result?.reply !== expected) fail(PROMISE_RULE, `onPrepare(${input}) replied ${show(result?.reply)}, expected '${expected}'`, why);
         const wanted = expected === 'promise' ? st(n, state.accepted) : state;
         if (!sameJson(result.newState, wanted)) {
@@ -130,7 +117,7 @@ export default gradedSuite('paxos', [
       ];
       for (const [state, proposal, expected, why] of cases) {
         const input = `${showState(state)}, proposal = (${formatBallot(proposal.ballot)}, ${JSON.stringify(proposal.value)})`;
-        const result = callRule('onAccept', input, () => onAccept(frozen(state), frozen(proposal)));
+        const result = callRule('onAccept', input, () => onAccept(frozenCopy(state), frozenCopy(proposal)));
         if (result?.reply !== expected) fail(ACCEPT_RULE, `onAccept(${input}) replied ${show(result?.reply)}, expected '${expected}'`, why);
         const wanted = expected === 'accepted' ? st(proposal.ballot, proposal) : state;
         if (!sameJson(result.newState, wanted)) {
@@ -152,7 +139,7 @@ export default gradedSuite('paxos', [
       ];
       for (const [state, n] of cases) {
         const input = `${showState(state)}, n = ${formatBallot(n)}`;
-        const result = callRule('onPrepare', input, () => onPrepare(frozen(state), frozen(n)));
+        const result = callRule('onPrepare', input, () => onPrepare(frozenCopy(state), frozenCopy(n)));
         if (result?.reply !== 'promise') fail(PROMISE_RULE, `onPrepare(${input}) replied ${show(result?.reply)}, expected 'promise'`, 'n is higher than the promise');
         const carried = (result as { accepted?: unknown }).accepted;
         if (!sameJson(carried ?? null, state.accepted) || carried === undefined) {
@@ -176,7 +163,7 @@ export default gradedSuite('paxos', [
       ];
       for (const [promises, own, expected, why] of cases) {
         const input = `[${promises.map((q) => (q ? `(${formatBallot(q.ballot)}, ${JSON.stringify(q.value)})` : 'null')).join(', ')}], ${JSON.stringify(own)}`;
-        const got = callRule('chooseValue', input, () => chooseValue(frozen(promises), own));
+        const got = callRule('chooseValue', input, () => chooseValue(frozenCopy(promises), own));
         if (got !== expected) fail(CHOOSE_RULE, `chooseValue(${input}) returned ${show(got)}, expected ${JSON.stringify(expected)}`, why);
       }
     },
@@ -197,7 +184,7 @@ export default gradedSuite('paxos', [
         let persisted: AcceptorState | null = null;
         let replied: AcceptorDecision | null = null;
         const io = {
-          state: frozen(state),
+          state: frozenCopy(state),
           persist: (s: AcceptorState) => {
             calls.push('persist');
             persisted = s;
@@ -207,7 +194,7 @@ export default gradedSuite('paxos', [
             replied = d;
           },
         };
-        learner.handleRequest(io, frozen(request), referencePaxosRules);
+        learner.handleRequest(io, frozenCopy(request), referencePaxosRules);
         const input = `${request.type}(${formatBallot(request.ballot)}${request.type === 'Accept' ? `, ${JSON.stringify(request.value)}` : ''}) with state ${showState(state)}`;
         const expected = (request.type === 'Prepare' ? referencePaxosRules.onPrepare(state, request.ballot) : referencePaxosRules.onAccept(state, { ballot: request.ballot, value: request.value })).newState;
         if (calls.filter((c) => c === 'reply').length !== 1) fail(PERSIST_RULE, `for ${input} handleRequest called io.reply ${calls.filter((c) => c === 'reply').length} times (calls: ${calls.join(', ') || 'none'})`, 'answer every request exactly once');

@@ -12,7 +12,7 @@
  * linearizability tests and three scripted scenarios. Each runs over several seeds, and a
  * failure names the broken property (Figure 3), the seed and the simulated time.
  */
-import { GradedFailure, gradedSuite, implementation, type GradedTest } from '../../lib/grade';
+import { GradedFailure, frozenCopy, gradedSuite, implementation, type GradedTest } from '../../lib/grade';
 import {
   RaftHarnessError,
   formatLog,
@@ -82,19 +82,6 @@ function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);
 }
 
-/** A deep-frozen copy, so that a rule which changes its input fails with a clear message. */
-function frozen<T>(value: T): T {
-  const copy = JSON.parse(JSON.stringify(value)) as T;
-  const freeze = (v: unknown): void => {
-    if (v && typeof v === 'object') {
-      Object.freeze(v);
-      for (const inner of Object.values(v)) freeze(inner);
-    }
-  };
-  freeze(copy);
-  return copy;
-}
-
 function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
   throw new GradedFailure({ invariant: rule, message, hint, ...extra });
 }
@@ -135,7 +122,7 @@ function checkVotes(cases: VoteCase[], checkPersist = false): void {
   const { handleRequestVote } = rules();
   for (const c of cases) {
     const call = showVoteCall(c.state, c.args);
-    const d = callRule('handleRequestVote', call, () => handleRequestVote(frozen(c.state), frozen(c.args))) as VoteDecision | undefined;
+    const d = callRule('handleRequestVote', call, () => handleRequestVote(frozenCopy(c.state), frozenCopy(c.args))) as VoteDecision | undefined;
     if (!d || typeof d.voteGranted !== 'boolean' || typeof d.persist !== 'boolean' || !(d.votedFor === null || typeof d.votedFor === 'string')) {
       fail(c.rule, `${call} returned ${show(d)}; it must return { voteGranted: boolean, votedFor: NodeId | null, persist: boolean }`, 'see the contract in exercises/raft.ts');
     }
@@ -187,7 +174,7 @@ function checkAppends(cases: AppendCase[], fields: readonly ('success' | 'log' |
   const { handleAppendEntries } = rules();
   for (const c of cases) {
     const call = showAppendCall(c.state, c.args);
-    const d = callRule('handleAppendEntries', call, () => handleAppendEntries(frozen(c.state), frozen(c.args))) as AppendDecision | undefined;
+    const d = callRule('handleAppendEntries', call, () => handleAppendEntries(frozenCopy(c.state), frozenCopy(c.args))) as AppendDecision | undefined;
     const shapeOk =
       d && typeof d.success === 'boolean' && d.log && Array.isArray(d.log.entries) && typeof d.commitIndex === 'number' && typeof d.matchIndex === 'number' && typeof d.conflictIndex === 'number' && (d.conflictTerm === null || typeof d.conflictTerm === 'number');
     if (!shapeOk) fail(c.rule, `${call} returned ${show(d)}; it must return { success, log: RaftLog, commitIndex, matchIndex, conflictIndex, conflictTerm }`, 'see the contract in exercises/raft.ts');
@@ -409,7 +396,7 @@ function checkCommits(cases: CommitCase[]): void {
   for (const c of cases) {
     const { currentTerm, commitIndex, matchIndex, log: l } = c.input;
     const call = `advanceCommitIndex({ currentTerm: ${currentTerm}, commitIndex: ${commitIndex}, matchIndex: [${matchIndex.join(', ')}], log ${formatLog(l)} })`;
-    const got = callRule('advanceCommitIndex', call, () => advanceCommitIndex(frozen(c.input)));
+    const got = callRule('advanceCommitIndex', call, () => advanceCommitIndex(frozenCopy(c.input)));
     if (typeof got !== 'number' || !Number.isInteger(got)) fail(c.rule, `${call} returned ${show(got)}; it must return an index (an integer)`, 'return the new commit index, or commitIndex when nothing more can be committed');
     if (got !== c.expected) fail(c.rule, `${call} returned ${got}, expected ${c.expected}`, c.why);
   }

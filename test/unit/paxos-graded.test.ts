@@ -4,22 +4,7 @@
  * grader (as a learner's submission would be graded) and check which tests fail and why.
  */
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-
-const distRoot = path.resolve(__dirname, '..', '..');
-const grader = path.join(distRoot, 'scripts', 'grade.js');
-const reference = path.join(distRoot, 'solutions', 'paxos.js');
-const library = path.join(distRoot, 'lib', 'protocols', 'paxos', 'index.js');
-
-interface Result {
-  name: string;
-  score: number;
-  max_score: number;
-  output: string;
-}
+import { GradedResult as Result, compiled, gradeVariant as grade } from './grade-variant';
 
 /**
  * Grades a variant of the reference: `patch` is JavaScript that reassigns exports of `rules`
@@ -28,18 +13,12 @@ interface Result {
  * variant's own onPrepare and onAccept, as a learner's file does.
  */
 function gradeVariant(patch: string): Result[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-variant-'));
-  fs.mkdirSync(path.join(dir, 'exercises'));
-  fs.writeFileSync(
-    path.join(dir, 'exercises', 'paxos.js'),
-    `const lib = require(${JSON.stringify(library)});\nconst ref = lib.referencePaxosRules;\nconst rules = { ...require(${JSON.stringify(reference)}) };\n` +
+  return grade(
+    'paxos',
+    `const lib = require(${compiled('lib/protocols/paxos/index.js')});\nconst ref = lib.referencePaxosRules;\n` +
+      `const rules = { ...require(${compiled('solutions/paxos.js')}) };\n` +
       `rules.handleRequest = (io, request) => lib.handleRequest(io, request, rules);\n${patch}\nmodule.exports = rules;\n`,
   );
-  const json = path.join(dir, 'results.json');
-  spawnSync(process.execPath, [grader, 'paxos', '--impl-root', dir, '--json', json], { encoding: 'utf8' });
-  const results = JSON.parse(fs.readFileSync(json, 'utf8')).tests as Result[];
-  fs.rmSync(dir, { recursive: true, force: true });
-  return results;
 }
 
 function failed(results: Result[]): string[] {

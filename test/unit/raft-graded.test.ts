@@ -10,38 +10,17 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { GradedResult as Result, compiled, gradeVariant as grade } from './grade-variant';
 
 const distRoot = path.resolve(__dirname, '..', '..');
 const grader = path.join(distRoot, 'scripts', 'grade.js');
-const reference = path.join(distRoot, 'solutions', 'raft.js');
-const library = path.join(distRoot, 'lib', 'protocols', 'raft', 'index.js');
-
-interface Result {
-  name: string;
-  score: number;
-  max_score: number;
-  output: string;
-}
 
 /**
  * Grades a variant of the reference: `patch` is JavaScript that reassigns exports of `rules`
  * (the reference module's), with `lib` (lib/protocols/raft) in scope.
  */
 function gradeVariant(patch: string): Result[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-variant-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'exercises'));
-    fs.writeFileSync(
-      path.join(dir, 'exercises', 'raft.js'),
-      `const lib = require(${JSON.stringify(library)});\nconst rules = { ...require(${JSON.stringify(reference)}) };\n${patch}\nmodule.exports = rules;\n`,
-    );
-    const json = path.join(dir, 'results.json');
-    const run = spawnSync(process.execPath, [grader, 'raft', '--impl-root', dir, '--json', json], { encoding: 'utf8' });
-    assert.ok(fs.existsSync(json), `the grader wrote no results (status ${run.status}):\n${run.stdout}${run.stderr}`);
-    return JSON.parse(fs.readFileSync(json, 'utf8')).tests as Result[];
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return grade('raft', `const lib = require(${compiled('lib/protocols/raft/index.js')});\nconst rules = { ...require(${compiled('solutions/raft.js')}) };\n${patch}\nmodule.exports = rules;\n`);
 }
 
 function failed(results: Result[]): string[] {

@@ -1,7 +1,7 @@
 import { LinearizabilityResult } from '../../checkers/linearizability';
 import { MultiPaxosCheckResult } from '../../checkers/multipaxos';
 import { NodeId, RandomStreams, requireInteger, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
+import { FaultStep, NetworkOptions, randomFaultScript, CHAOS_NETWORK } from '../../sim';
 import { PaxosRules } from '../paxos/rules';
 import { MultiPaxosCluster, multiPaxosCluster, randomWorkload } from './cluster';
 
@@ -26,7 +26,7 @@ export interface MultiPaxosChaosOptions {
   healAtMs?: number;
   /** How long after healing everything must be done. Default 3000 ms. */
   livenessBoundMs?: number;
-  /** The chaos phase's network (default `multiPaxosChaosNetwork`). */
+  /** The chaos phase's network (default `CHAOS_NETWORK`). */
   network?: Partial<NetworkOptions>;
   /** Partition the servers during the chaos phase, half the time. Default true. */
   partitions?: boolean;
@@ -50,15 +50,6 @@ export interface MultiPaxosChaosResult {
   /** The call that replays this case. */
   replay: string;
 }
-
-/** The chaos phase's network: 1-10 ms, 10% lost, 10% duplicated, 20% held back up to 20 ms. */
-export const multiPaxosChaosNetwork: Partial<NetworkOptions> = {
-  latency: { kind: 'uniform', minMs: 1, maxMs: 10 },
-  dropRate: 0.1,
-  duplicateRate: 0.1,
-  reorderRate: 0.2,
-  reorderDelayMs: 20,
-};
 
 /**
  * Runs one seeded chaos case and checks it: safety first, then liveness after healing
@@ -86,7 +77,7 @@ export function multiPaxosChaosRun(seed: number | string, options: MultiPaxosCha
     seed,
     servers: serverCount,
     workload,
-    network: { ...multiPaxosChaosNetwork, ...options.network },
+    network: { ...CHAOS_NETWORK, ...options.network },
     faults,
     rules: options.rules,
   });

@@ -1,6 +1,6 @@
 import { PaxosCheckResult } from '../../checkers/paxos';
 import { NodeId, RandomStreams, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
+import { FaultStep, NetworkOptions, randomFaultScript, CHAOS_NETWORK } from '../../sim';
 import { PaxosCluster, paxosCluster } from './cluster';
 import { PaxosValue } from './messages';
 import { PaxosRules } from './rules';
@@ -26,7 +26,7 @@ export interface PaxosChaosOptions {
   healAtMs?: number;
   /** How long after healing every learner must have learned. Default 2000 ms. */
   livenessBoundMs?: number;
-  /** The chaos phase's network (default `paxosChaosNetwork`). */
+  /** The chaos phase's network (default `CHAOS_NETWORK`). */
   network?: Partial<NetworkOptions>;
   /** Partition the network during the chaos phase, half the time. Default true. */
   partitions?: boolean;
@@ -44,15 +44,6 @@ export interface PaxosChaosResult {
   /** The call that replays this case. */
   replay: string;
 }
-
-/** The chaos phase's network: 1-10 ms, 10% lost, 10% duplicated, 20% held back up to 20 ms. */
-export const paxosChaosNetwork: Partial<NetworkOptions> = {
-  latency: { kind: 'uniform', minMs: 1, maxMs: 10 },
-  dropRate: 0.1,
-  duplicateRate: 0.1,
-  reorderRate: 0.2,
-  reorderDelayMs: 20,
-};
 
 /**
  * Runs one chaos case and checks it; safety (agreement) and liveness (all learned) apart.
@@ -78,7 +69,7 @@ export function paxosChaosRun(seed: number | string, options: PaxosChaosOptions 
     proposers: values,
     startAtMs,
     learners: options.learners ?? 2,
-    network: { ...paxosChaosNetwork, ...options.network },
+    network: { ...CHAOS_NETWORK, ...options.network },
     faults,
     backoffMs: options.backoffMs,
     rules: options.rules,

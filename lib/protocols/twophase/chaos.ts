@@ -1,6 +1,6 @@
 import { AtomicityResult } from '../../checkers/atomicity';
 import { NodeId, RandomStreams, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
+import { FaultStep, NetworkOptions, randomFaultScript, CHAOS_NETWORK } from '../../sim';
 import { CommitCluster, commitCluster, spacedTransactions } from './cluster';
 import { TxnId, Vote, VotePolicy } from './messages';
 import { CommitRules } from './rules';
@@ -27,7 +27,7 @@ export interface ChaosOptions {
   healAtMs?: number;
   /** How long after healing every transaction must have ended everywhere. Default 1500 ms. */
   livenessBoundMs?: number;
-  /** The network during the chaos phase (default `chaosNetwork`). */
+  /** The network during the chaos phase (default `CHAOS_NETWORK`). */
   network?: Partial<NetworkOptions>;
   /** Partition the network during the chaos phase, half the time. Default true. */
   partitions?: boolean;
@@ -46,15 +46,6 @@ export interface ChaosResult {
   /** The call that replays this case. */
   replay: string;
 }
-
-/** The chaos phase's network: 1-10 ms, 10% lost, 10% duplicated, 20% held back up to 20 ms. */
-export const chaosNetwork: Partial<NetworkOptions> = {
-  latency: { kind: 'uniform', minMs: 1, maxMs: 10 },
-  dropRate: 0.1,
-  duplicateRate: 0.1,
-  reorderRate: 0.2,
-  reorderDelayMs: 20,
-};
 
 /**
  * Runs one chaos case and checks it. Reports safety (atomicity) and liveness apart.
@@ -76,7 +67,7 @@ export function chaosRun(seed: number | string, options: ChaosOptions = {}): Cha
     protocol: options.protocol ?? '2pc',
     participants,
     transactions,
-    network: { ...chaosNetwork, ...options.network },
+    network: { ...CHAOS_NETWORK, ...options.network },
     faults,
     vote,
     rules: options.rules,
