@@ -28,9 +28,6 @@ import {
   type Proposal,
 } from '../lib/protocols/paxos';
 
-// Referenced so that your editor offers it; use it in your answers.
-void compareBallots;
-
 // ---------------------------------------------------------------------------------------------
 // Part 1: the acceptor's promise (phase 1b)
 // ---------------------------------------------------------------------------------------------
