@@ -38,11 +38,12 @@ export interface RaftNodeOptions {
    * the write is done. The disk does one write at a time: the writes a handler makes form one
    * write, which starts when the earlier ones are done, and any reply waits for every write
    * still in progress (so replies leave in order). Requests (RequestVote, AppendEntries) leave
-   * at once: a candidate or leader writes in parallel with sending (dissertation §10.2.1), and
-   * cannot win or commit before replies come back, which takes longer than its own write.
-   * The simulator's durable storage holds a write at once; what the delay models is when other
-   * servers can learn of it. A crash before the write is done loses the held replies. §5.6: "the
-   * broadcast time may range from 0.5ms to 20ms, depending on storage technology".
+   * at once: a candidate or leader writes in parallel with sending (dissertation §10.2.1); it
+   * counts its own vote or entries at once, which is early only if its disk is further behind
+   * than a follower's round trip (not so in the Figure 16 experiment). The simulator's durable
+   * storage holds a write at once; what the delay models is when other servers can learn of it.
+   * A crash before the write is done loses the held replies. §5.6: "the broadcast time may range
+   * from 0.5ms to 20ms, depending on storage technology".
    */
   diskWriteMs?: number;
 }
