@@ -89,6 +89,11 @@ export type RaftMessage =
 
 /**
  * Raft timers. Each carries what it was set for: an `ElectionTimeout` its epoch (every reset
- * starts a new epoch, so an older timer is stale), a `Heartbeat` the term it was set in.
+ * starts a new epoch, so an older timer is stale), a `Heartbeat` the term it was set in, a
+ * `DiskWrite` the replies that wait for a write to stable storage to finish (only with
+ * `RaftNodeOptions.diskWriteMs` > 0; a crash before it fires loses them).
  */
-export type RaftTimer = { type: 'ElectionTimeout'; epoch: number } | { type: 'Heartbeat'; term: number };
+export type RaftTimer =
+  | { type: 'ElectionTimeout'; epoch: number }
+  | { type: 'Heartbeat'; term: number }
+  | { type: 'DiskWrite'; replies: { to: NodeId; msg: RaftMessage }[] };

@@ -30,6 +30,22 @@ export interface RaftNodeOptions {
   safeConfigChange?: boolean;
   /** At most this many entries per AppendEntries. Default 64. */
   maxEntriesPerAppend?: number;
+  /**
+   * How long one write to stable storage takes, in ms (an fsync). Default 0: writes are instant
+   * and nothing changes. Figure 2 asks that persistent state be "updated on stable storage
+   * before responding to RPCs"; with `diskWriteMs` > 0 a server that wrote while handling a
+   * request holds its reply (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply) until
+   * the write is done. The disk does one write at a time: the writes a handler makes form one
+   * write, which starts when the earlier ones are done, and any reply waits for every write
+   * still in progress (so replies leave in order). Requests (RequestVote, AppendEntries) leave
+   * at once: a candidate or leader writes in parallel with sending (dissertation §10.2.1); it
+   * counts its own vote or entries at once, which is early only if its disk is further behind
+   * than a follower's round trip (not so in the Figure 16 experiment). The simulator's durable
+   * storage holds a write at once; what the delay models is when other servers can learn of it.
+   * A crash before the write is done loses the held replies. §5.6: "the broadcast time may range
+   * from 0.5ms to 20ms, depending on storage technology".
+   */
+  diskWriteMs?: number;
 }
 
 /** The durable-storage keys: term and vote; log metadata; one key per entry; the snapshot. */
@@ -69,6 +85,9 @@ export interface RaftState {
   /** Bumped at every election-timer reset; a timer of an older epoch is stale. */
   electionEpoch: number;
   electionTimerId: number | null;
+  /** With `diskWriteMs` > 0: when the disk finishes the writes issued so far (0: idle), and when the last write was issued. */
+  diskDoneAtMs: number;
+  diskIssuedAtMs: number;
 }
 
 type Ctx = Context<RaftMessage, RaftTimer>;
@@ -84,6 +103,7 @@ export function validateRaftNodeOptions(options: RaftNodeOptions): void {
   if (heartbeat >= min) throw new ConfigError('heartbeatIntervalMs', `less than electionTimeoutMsMin (${min}), or followers time out between heartbeats`, heartbeat);
   if (options.snapshotThreshold !== undefined && options.snapshotThreshold !== Infinity) requireInteger('snapshotThreshold', options.snapshotThreshold, 1);
   if (options.maxEntriesPerAppend !== undefined) requireInteger('maxEntriesPerAppend', options.maxEntriesPerAppend, 1);
+  if (options.diskWriteMs !== undefined) requireNumberInRange('diskWriteMs', options.diskWriteMs, 0, Infinity);
 }
 
 /**
@@ -135,6 +155,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
       pending: {},
       electionEpoch: 0,
       electionTimerId: null,
+      diskDoneAtMs: 0,
+      diskIssuedAtMs: -1,
     };
   }
 
@@ -182,7 +204,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
           ctx.annotate('vote', { term: s.currentTerm, candidate: msg.candidateId });
           this.resetElectionTimer(ctx); // Figure 2, Followers: granting a vote resets the timer
         }
-        ctx.send(from, { type: 'RequestVoteReply', term: s.currentTerm, voteGranted: d.voteGranted });
+        this.reply(from, { type: 'RequestVoteReply', term: s.currentTerm, voteGranted: d.voteGranted }, ctx);
         return;
       }
       case 'RequestVoteReply':
@@ -240,6 +262,9 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
         if (s.role !== 'leader' || timer.term !== s.currentTerm) return;
         this.replicate(ctx);
         ctx.setTimer({ type: 'Heartbeat', term: s.currentTerm }, this.options.heartbeatIntervalMs ?? 50);
+        return;
+      case 'DiskWrite':
+        for (const r of timer.replies) ctx.send(r.to, r.msg); // the write is done: the reply may leave
         return;
       default:
         return assertNever(timer, 'timer');
@@ -351,7 +376,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
       s.commitIndex = d.commitIndex;
       this.applyCommitted(ctx);
     }
-    ctx.send(from, { type: 'AppendEntriesReply', term: s.currentTerm, success: d.success, matchIndex: d.matchIndex, conflictIndex: d.conflictIndex, conflictTerm: d.conflictTerm });
+    this.reply(from, { type: 'AppendEntriesReply', term: s.currentTerm, success: d.success, matchIndex: d.matchIndex, conflictIndex: d.conflictIndex, conflictTerm: d.conflictTerm }, ctx);
   }
 
   private onAppendEntriesReply(from: NodeId, msg: Extract<RaftMessage, { type: 'AppendEntriesReply' }>, ctx: Ctx): void {
@@ -422,7 +447,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     const index = lastLogIndex(s.log) + 1;
     const entry: LogEntry = { term: s.currentTerm, command };
     s.log.entries.push(entry);
-    ctx.persist(raftEntryKey(index), entry);
+    this.write(ctx, raftEntryKey(index), entry);
     this.saveLogMeta(ctx);
     ctx.annotate('log-append', { index, entries: [entry], term: s.currentTerm, role: s.role });
     if (command.type === 'config') this.refreshConfig();
@@ -498,7 +523,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     const servers = configAt(s.log, index, s.snapshot?.servers ?? this.options.servers).servers;
     s.snapshot = { lastIncludedIndex: index, lastIncludedTerm: term, machine: copyData(s.machine), servers };
     s.log = { snapshotIndex: index, snapshotTerm: term, entries: entriesFrom(s.log, index + 1) };
-    ctx.persist(RAFT_SNAPSHOT_KEY, s.snapshot);
+    this.write(ctx, RAFT_SNAPSHOT_KEY, s.snapshot);
     this.saveLogMeta(ctx);
     ctx.annotate('snapshot', { index, term });
   }
@@ -507,7 +532,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     const s = this.state;
     const snap = msg.snapshot;
     if (msg.term < s.currentTerm) {
-      ctx.send(from, { type: 'InstallSnapshotReply', term: s.currentTerm, lastIncludedIndex: 0 });
+      this.reply(from, { type: 'InstallSnapshotReply', term: s.currentTerm, lastIncludedIndex: 0 }, ctx);
       return;
     }
     if (s.role === 'candidate') this.becomeFollower(msg.term, msg.leaderId, ctx);
@@ -522,12 +547,12 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
       s.machine = copyData(snap.machine);
       s.commitIndex = snap.lastIncludedIndex;
       s.lastApplied = snap.lastIncludedIndex;
-      ctx.persist(RAFT_SNAPSHOT_KEY, s.snapshot);
+      this.write(ctx, RAFT_SNAPSHOT_KEY, s.snapshot);
       this.saveLogMeta(ctx);
       this.refreshConfig();
       ctx.annotate('snapshot-installed', { index: snap.lastIncludedIndex, term: snap.lastIncludedTerm, from, kept });
     }
-    ctx.send(from, { type: 'InstallSnapshotReply', term: s.currentTerm, lastIncludedIndex: snap.lastIncludedIndex });
+    this.reply(from, { type: 'InstallSnapshotReply', term: s.currentTerm, lastIncludedIndex: snap.lastIncludedIndex }, ctx);
   }
 
   // ------------------------------------------------------------------ membership (dissertation §4.1)
@@ -566,7 +591,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     if (k < prev.entries.length) ctx.annotate('log-truncate', { index: first, term: s.currentTerm, role: s.role });
     if (k < next.entries.length) {
       const added = next.entries.slice(k);
-      added.forEach((entry, i) => ctx.persist(raftEntryKey(first + i), entry));
+      added.forEach((entry, i) => this.write(ctx, raftEntryKey(first + i), entry));
       ctx.annotate('log-append', { index: first, entries: added, term: s.currentTerm, role: s.role });
     }
     this.saveLogMeta(ctx);
@@ -578,8 +603,31 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
     s.config = configAt(s.log, lastLogIndex(s.log), s.snapshot?.servers ?? this.options.servers);
   }
 
+  /**
+   * Every write to stable storage goes through here. With `diskWriteMs` > 0 it also keeps the
+   * disk's schedule: writes issued at the same instant form one write (one fsync); a new write
+   * starts when the earlier ones are done.
+   */
+  private write(ctx: Ctx, key: string, value: unknown): void {
+    ctx.persist(key, value);
+    const diskWriteMs = this.options.diskWriteMs ?? 0;
+    if (diskWriteMs <= 0) return;
+    const s = this.state;
+    const now = ctx.now();
+    if (s.diskIssuedAtMs === now && s.diskDoneAtMs > now) return; // joins the write issued this instant
+    s.diskDoneAtMs = Math.max(now, s.diskDoneAtMs) + diskWriteMs;
+    s.diskIssuedAtMs = now;
+  }
+
+  /** Sends a reply to an RPC, after the writes in progress are done (Figure 2: stable storage before responding). */
+  private reply(to: NodeId, msg: RaftMessage, ctx: Ctx): void {
+    const waitMs = this.state.diskDoneAtMs - ctx.now();
+    if (waitMs > 0) ctx.setTimer({ type: 'DiskWrite', replies: [{ to, msg }] }, waitMs);
+    else ctx.send(to, msg);
+  }
+
   private saveHardState(ctx: Ctx): void {
-    ctx.persist(RAFT_TERM_KEY, { currentTerm: this.state.currentTerm, votedFor: this.state.votedFor });
+    this.write(ctx, RAFT_TERM_KEY, { currentTerm: this.state.currentTerm, votedFor: this.state.votedFor });
   }
 
   /**
@@ -588,7 +636,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftTimer> {
    */
   private saveLogMeta(ctx: Ctx): void {
     const log = this.state.log;
-    ctx.persist(RAFT_LOG_KEY, { snapshotIndex: log.snapshotIndex, snapshotTerm: log.snapshotTerm, lastIndex: lastLogIndex(log) });
+    this.write(ctx, RAFT_LOG_KEY, { snapshotIndex: log.snapshotIndex, snapshotTerm: log.snapshotTerm, lastIndex: lastLogIndex(log) });
   }
 }
 
