@@ -23,3 +23,4 @@ export * from './cdf-chart';
 export * from './space-time-data';
 export * from './space-time';
 export * from './log-grid';
+export * from './progress';

@@ -20,6 +20,7 @@ import {
   empiricalCdf,
   lineChart,
   plotlyBundle,
+  progress,
   renderPng,
   renderSvg,
   safeForResvg,
@@ -192,6 +193,34 @@ describe('viz', () => {
       assert.ok(textWidthPx('iiii', 11, false) < textWidthPx('WWWW', 11, false));
       assert.ok(textWidthPx('latency', 12, true) > textWidthPx('latency', 12, false));
       assert.equal(Math.round(textWidthPx('virtual time (ms)', 11, false)), 92);
+    });
+  });
+
+  describe('progress', () => {
+    it('updates one output in place, only when the percentage changes, and ends with the final bar', () => {
+      // A stand-in for tslab's jupyter module, found the way the kernel's is (require.cache).
+      const key = path.join(os.tmpdir(), 'fake', 'tslab', 'dist', 'jupyter.js');
+      const writes: { text: string; id: unknown; update: boolean }[] = [];
+      const fake = { lastWriteDisplayData: (content: { data: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => writes.push({ text: String(content.data[TEXT_MIME]), id: content.transient.display_id, update }) };
+      require.cache[key] = { id: key, filename: key, loaded: true, exports: fake } as unknown as NodeModule;
+      try {
+        const bar = progress('sweep', 400, 'runs');
+        for (let i = 0; i < 400; i++) bar.tick();
+        bar.done();
+      } finally {
+        delete require.cache[key];
+      }
+      assert.equal(writes[0].update, false);
+      assert.ok(writes.slice(1).every((w) => w.update && w.id === writes[0].id), 'later writes update the first output');
+      assert.equal(writes.length, 1 + 100 + 1, 'a first draw, one per percent, and the final one');
+      assert.match(writes[writes.length - 1].text, /^sweep: \[#{30}\] 400\/400 runs, done$/);
+    });
+
+    it('is silent outside a notebook and refuses a total below 1', () => {
+      const bar = progress('quiet', 3);
+      bar.tick();
+      bar.done();
+      assert.throws(() => progress('nothing', 0), /progress total must be an integer >= 1, got 0/);
     });
   });
 
