@@ -22,3 +22,4 @@ export * from './checks';
 export * from './cluster';
 export * from './scenarios';
 export * from './pbs';
+export * from './chaos';

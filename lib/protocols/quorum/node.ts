@@ -135,6 +135,9 @@ export class StoreNode implements ProtocolNode<QuorumMessage, QuorumTimer> {
     }
     this.state.hints = ctx.load<Hint[]>('hints') ?? [];
     this.state.clockUs = ctx.load<number>('clock') ?? 0;
+    // Request ids never repeat across restarts (a late reply to a request from before a crash
+    // must not count for a new one): each incarnation starts above every id it could have used.
+    this.state.nextReq = Math.round(ctx.now() * 1000) * 1000 + 1;
     if (this.state.hints.length > 0) this.armHandoff(ctx);
     if (this.options.antiEntropyIntervalMs > 0) ctx.setTimer({ type: 'AntiEntropy' }, this.antiEntropyDelay(ctx));
   }
