@@ -9,12 +9,13 @@
  *
  * Then the linearizability checker on the recorded histories, the model checker on Basic
  * Paxos (states explored, states per second, time; scripts/bench-modelcheck.ts), and the wall
- * time of each graded suite against the reference solutions (scripts/bench-graded.ts).
+ * time of each graded suite against the reference solutions (scripts/bench-graded.ts), and
+ * hash-ring lookups per second (scripts/bench-hashring.ts).
  *
  * Usage: npm run bench [-- --events N --repeat K --only NAME]
- *   (--only modelcheck: the model checker alone; --only graded: the graded suites alone)
+ *   (--only modelcheck, --only hashring, --only graded: that part alone)
  */
-import { fork } from 'child_process';
+import { fork, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { BENCH_CASES, BenchResult } from './bench-cases';
 import { benchLinearizability, defaultHistoriesDir, formatLinearizabilityBench } from './bench-linearizability';
@@ -95,6 +96,11 @@ async function main(): Promise<void> {
   if (only === null || 'modelcheck'.includes(only)) {
     console.log('\nmodel checker, Basic Paxos, 3 acceptors, 2 proposers ("once": each proposes once; "twice": may retry once):');
     console.log(formatModelCheckBench(benchModelCheck()));
+  }
+  if (only === null || 'hashring'.includes(only)) {
+    console.log('');
+    const ring = spawnSync(process.execPath, [require.resolve('./bench-hashring'), '--repeat', String(repeat)], { encoding: 'utf8' });
+    process.stdout.write(ring.stdout + ring.stderr);
   }
   if (only === null || 'graded'.includes(only)) {
     const runs = Math.min(repeat, 3);
