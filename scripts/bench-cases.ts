@@ -6,6 +6,7 @@ import { PingNode } from '../lib/protocols/ping';
 import { TwoPhaseCoordinator, TwoPhaseParticipant, referenceRules, spacedTransactions } from '../lib/protocols/twophase';
 import { multiPaxosCluster } from '../lib/protocols/multipaxos';
 import { raftCluster } from '../lib/protocols/raft';
+import { gossipCluster } from '../lib/protocols/gossip';
 
 export interface BenchResult {
   medianEventsPerSec: number;
@@ -126,6 +127,29 @@ function raftCase(clients: number): BenchCase {
 }
 
 /**
+ * Gossip to full dissemination: `nodes` nodes running push-pull anti-entropy every 10 ms on a
+ * constant 1 ms network, one update from n1, until every node knows it (15 rounds at 100,000
+ * nodes, seed 1). The event budget is ignored: the case runs to full dissemination; its wall
+ * time is events / (events per second). Units: nodes informed.
+ */
+function gossipCase(nodes: number): BenchCase {
+  return {
+    name: `gossip, ${nodes.toLocaleString('en-US')} nodes`,
+    note: 'push-pull anti-entropy until all know, trace off',
+    unitsLabel: 'nodes informed',
+    prepare() {
+      const c = gossipCluster({ seed: 1, n: nodes, antiEntropy: { mode: 'push-pull' } });
+      return () => {
+        const before = c.sim.eventCount;
+        const r = c.spread();
+        if (r.roundsToAll === null) throw new Error('gossip bench: not everyone informed');
+        return { events: c.sim.eventCount - before, units: nodes };
+      };
+    },
+  };
+}
+
+/**
  * The event queue alone: pop the earliest event and push a new one (a fresh object, as the
  * simulator allocates one per message) a little later. No network, no nodes, no trace.
  */
@@ -157,7 +181,7 @@ function runBudget(sim: Simulator, events: number): number {
   return sim.eventCount - before;
 }
 
-export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10), raftCase(10)];
+export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10), raftCase(10), gossipCase(100_000)];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
