@@ -116,22 +116,23 @@ export function zabDeliveredEverywhere(events: readonly TraceEvent[], servers: r
 }
 
 /**
- * Liveness of fast leader election: some leader established an epoch by `byMs` (virtual ms).
+ * Liveness of fast leader election: some leader established an epoch between `fromMs` and
+ * `byMs` (virtual ms), e.g. within a bound after a leader's crash.
  *
  * @example
  *   zabElectionTerminates(sim.trace.events, 2000); // { ok: true } with the reference vote rule
  */
-export function zabElectionTerminates(events: readonly TraceEvent[], byMs: number): ZabCheckResult {
+export function zabElectionTerminates(events: readonly TraceEvent[], byMs: number, fromMs = 0): ZabCheckResult {
   const lastVotes = new Map<NodeId, string>();
   for (const e of events) {
-    if (e.kind === 'annotate' && e.text === 'established' && e.timeMs <= byMs) return { ok: true };
+    if (e.kind === 'annotate' && e.text === 'established' && e.timeMs <= byMs && e.timeMs >= fromMs) return { ok: true };
     if (e.kind === 'send' && e.timeMs <= byMs && (e.msg as { type?: string })?.type === 'NOTIFICATION') {
       const vote = (e.msg as { vote: { leader: string } }).vote;
       lastVotes.set(e.from, vote.leader);
     }
   }
   const votes = [...lastVotes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, l]) => `${n} votes ${l}`).join(', ');
-  return { ok: false, property: 'Election termination', message: `Election termination broken: no leader established an epoch within ${byMs} ms (last votes: ${votes || 'none sent'})` };
+  return { ok: false, property: 'Election termination', message: `Election termination broken: no leader established an epoch ${fromMs > 0 ? `between ${ms(fromMs)} and ${ms(byMs)} ms` : `within ${ms(byMs)} ms`} (last votes: ${votes || 'none sent'})` };
 }
 
 interface Violation {

@@ -100,8 +100,9 @@ function recover(c: ZabCluster, notes: string[], budgetMs = 3000): void {
   if (!c.runUntil(() => settled(c) && c.caughtUp(), c.sim.now() + budgetMs)) notes.push(`recovery: not every server caught up by ${Math.round(c.sim.now())} ms`);
 }
 
-function finish<F>(name: string, seed: number | string, description: string, c: ZabCluster, facts: F, stages: ZabStage[], notes: string[], electedByMs: number): ZabScenarioResult<F> {
-  const election = zabElectionTerminates(c.sim.trace.events, Math.max(electedByMs, 0));
+/** `election`: the window [from, to] (virtual ms) in which the election the scenario is about must establish an epoch. */
+function finish<F>(name: string, seed: number | string, description: string, c: ZabCluster, facts: F, stages: ZabStage[], notes: string[], election: [number, number]): ZabScenarioResult<F> {
+  const elected = zabElectionTerminates(c.sim.trace.events, election[1], election[0]);
   const everywhere = c.deliveredEverywhere();
   return {
     name,
@@ -110,7 +111,7 @@ function finish<F>(name: string, seed: number | string, description: string, c: 
     cluster: c,
     safety: c.safety(),
     report: c.safetyReport(),
-    recovery: !election.ok ? election : everywhere,
+    recovery: !elected.ok ? elected : everywhere,
     facts,
     stages,
     notes,
@@ -190,7 +191,7 @@ export function leaderCrashAfterProposal(seed: number | string = 1, options: Par
     deliveredBy: c.servers.filter((id) => delivered(c, id, '[W]')),
     finalLog: logValue(c, lacking),
   };
-  return finish('leaderCrashAfterProposal', seed, `${old} crashes after proposing W ${proposal.zxid ? formatZxid(proposal.zxid) : ''} to ${holders.join(', ')}, before any ACK reached it.`, c, facts, stages, notes, crashedAt + 1500);
+  return finish('leaderCrashAfterProposal', seed, `${old} crashes after proposing W ${proposal.zxid ? formatZxid(proposal.zxid) : ''} to ${holders.join(', ')}, before any ACK reached it.`, c, facts, stages, notes, [crashedAt, crashedAt + 1500]);
 }
 
 /** The facts of `leaderCrashAfterPartialCommit`. */
@@ -257,7 +258,7 @@ export function leaderCrashAfterPartialCommit(seed: number | string = 1, options
     deliveredBy: c.servers.filter((id) => delivered(c, id, '[W]')),
     finalLog: logValue(c, committer),
   };
-  return finish('leaderCrashAfterPartialCommit', seed, `${old} delivers W and crashes with only ${committer}'s COMMIT delivered; ${lacking} lacks W.`, c, facts, stages, notes, crashedAt + 1500);
+  return finish('leaderCrashAfterPartialCommit', seed, `${old} delivers W and crashes with only ${committer}'s COMMIT delivered; ${lacking} lacks W.`, c, facts, stages, notes, [crashedAt, crashedAt + 1500]);
 }
 
 /** The facts of `syncModesScenario`: the sync each returning server got, and the histories after. */
@@ -343,7 +344,7 @@ export function syncModesScenario(seed: number | string = 1, options: Partial<Za
     finalLogs,
     committedLogSize,
   };
-  return finish('syncModes', seed, 'Three servers return: one far behind (SNAP), the old leader with a proposal of its own (TRUNC), one slightly behind (DIFF).', c, facts, stages, notes, c.sim.now());
+  return finish('syncModes', seed, 'Three servers return: one far behind (SNAP), the old leader with a proposal of its own (TRUNC), one slightly behind (DIFF).', c, facts, stages, notes, [0, c.sim.now()]);
 }
 
 /** The facts of `staleLocalRead`. */
@@ -406,7 +407,7 @@ export function staleLocalRead(seed: number | string = 1, options: Partial<ZabCl
     linearizable: verdict(c.linearizability()),
     linearizableWithLocalReads: verdict(c.linearizability({ localReads: true })),
   };
-  return finish('staleLocalRead', seed, `A local read at ${follower}, behind a 100 ms link, misses a completed write; a sync read there does not.`, c, facts, [], notes, c.sim.now());
+  return finish('staleLocalRead', seed, `A local read at ${follower}, behind a 100 ms link, misses a completed write; a sync read there does not.`, c, facts, [], notes, [0, c.sim.now()]);
 }
 
 /** The facts of `epochBeforeZxidScenario`. */
@@ -480,7 +481,7 @@ export function epochBeforeZxidScenario(seed: number | string = 1, options: Part
   }
   recover(c, notes);
   const facts: EpochOrderFacts = { t, u, thirdLeader, tDelivered, fourthLeader };
-  return finish('epochBeforeZxid', seed, 'Three epochs: a longer history of an old epoch against the committed initial history of a newer one.', c, facts, stages, notes, t3 + 1500);
+  return finish('epochBeforeZxid', seed, 'Three epochs: a longer history of an old epoch against the committed initial history of a newer one.', c, facts, stages, notes, [t3, t3 + 1500]);
 }
 
 /** The facts of `firstElection`. */
@@ -512,5 +513,5 @@ export function firstElection(seed: number | string = 1, options: Partial<ZabClu
     establishedAtMs: est ? est.timeMs : null,
     notifications: c.sim.trace.events.filter((e) => e.kind === 'send' && (e.msg as { type?: string }).type === 'NOTIFICATION' && (est === undefined || e.timeMs <= est.timeMs)).length,
   };
-  return finish('firstElection', seed, 'A fresh ensemble elects its first leader.', c, facts, [], notes, limit);
+  return finish('firstElection', seed, 'A fresh ensemble elects its first leader.', c, facts, [], notes, [0, limit]);
 }
