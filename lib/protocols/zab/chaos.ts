@@ -31,7 +31,7 @@ export interface ZabChaosOptions {
   partitions?: boolean;
   /** Up to how many crashes (each restarted before healing). Default 3. */
   crashes?: number;
-  /** Committed transactions the leader keeps for DIFFs; small, so that SNAP happens. Default 20. */
+  /** Committed transactions the leader keeps for DIFFs; small, so that SNAP happens under chaos. Default 3. */
   committedLogSize?: number;
 }
 
@@ -84,7 +84,7 @@ export function zabChaosRun(seed: number | string, options: ZabChaosOptions = {}
     clients: options.clients ?? 2,
     clientOptions: { operations: 1000, keys: ['x', 'y'], thinkMs: 20, stopAtMs: healAtMs },
     rules: options.rules,
-    committedLogSize: options.committedLogSize ?? 20,
+    committedLogSize: options.committedLogSize ?? 3,
     network: { ...CHAOS_NETWORK, fifo: true, ...options.network },
     faults,
   });
