@@ -7,6 +7,7 @@ import { TwoPhaseCoordinator, TwoPhaseParticipant, referenceRules, spacedTransac
 import { multiPaxosCluster } from '../lib/protocols/multipaxos';
 import { raftCluster } from '../lib/protocols/raft';
 import { gossipCluster } from '../lib/protocols/gossip';
+import { zabCluster } from '../lib/protocols/zab';
 
 export interface BenchResult {
   medianEventsPerSec: number;
@@ -150,6 +151,28 @@ function gossipCase(nodes: number): BenchCase {
 }
 
 /**
+ * ZAB: 5 servers and `clients` clients running writes, sync reads and local reads back to back
+ * on a 1-5 ms FIFO network, trace off.
+ */
+function zabCase(clients: number): BenchCase {
+  return {
+    name: `ZAB, 5 servers, ${clients} clients`,
+    note: 'writes, sync reads and local reads; FIFO sessions; trace off',
+    unitsLabel: 'client operations completed',
+    prepare(events) {
+      const c = zabCluster({ seed: 1, servers: 5, clients, clientOptions: { operations: Number.MAX_SAFE_INTEGER, thinkMs: 1 }, recordTrace: false });
+      c.run(500); // an epoch is established
+      const completed = () => c.sim.history.filter((h) => h.type === 'ok').length;
+      return () => {
+        const before = completed();
+        const processed = runBudget(c.sim, events);
+        return { events: processed, units: completed() - before };
+      };
+    },
+  };
+}
+
+/**
  * The event queue alone: pop the earliest event and push a new one (a fresh object, as the
  * simulator allocates one per message) a little later. No network, no nodes, no trace.
  */
@@ -181,7 +204,7 @@ function runBudget(sim: Simulator, events: number): number {
   return sim.eventCount - before;
 }
 
-export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10), raftCase(10), gossipCase(100_000)];
+export const BENCH_CASES: BenchCase[] = [queueCase(5), pingCase(10), queueCase(5000), pingCase(10_000), twoPhaseCase(10), twoPhaseCase(10_000), multiPaxosCase(5, 10), raftCase(10), zabCase(10), gossipCase(100_000)];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -7,3 +7,4 @@ export * from './linearizability';
 export * from './paxos';
 export * from './multipaxos';
 export * from './raft';
+export * from './zab';
