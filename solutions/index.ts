@@ -2,3 +2,4 @@
 export * as twophase from './twophase';
 export * as paxos from './paxos';
 export * as raft from './raft';
+export * as zab from './zab';
