@@ -3,3 +3,6 @@ export * as twophase from './twophase';
 export * as paxos from './paxos';
 export * as raft from './raft';
 export * as zab from './zab';
+export * as quorum from './quorum';
+export * as gossip from './gossip';
+export * as hashring from './hashring';

@@ -8,6 +8,7 @@
  *   onPrepare(state, n); // a TypeError if onPrepare writes to state
  */
 export function frozenCopy<T>(value: T): T {
+  if (value === undefined) return value; // JSON has no undefined: nothing to copy or freeze
   const copy = JSON.parse(JSON.stringify(value)) as T;
   const freeze = (v: unknown): void => {
     if (v && typeof v === 'object') {
