@@ -16,3 +16,4 @@ export * from './chain';
 export * from './miner';
 export * from './cluster';
 export * from './attack';
+export * from './scenarios';
