@@ -8,3 +8,4 @@ export * from './paxos';
 export * from './multipaxos';
 export * from './raft';
 export * from './zab';
+export * from './pbft';
