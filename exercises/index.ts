@@ -6,3 +6,4 @@ export * as zab from './zab';
 export * as quorum from './quorum';
 export * as gossip from './gossip';
 export * as hashring from './hashring';
+export * as pow from './pow';
