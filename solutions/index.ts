@@ -7,3 +7,4 @@ export * as quorum from './quorum';
 export * as gossip from './gossip';
 export * as hashring from './hashring';
 export * as pow from './pow';
+export * as pbft from './pbft';
