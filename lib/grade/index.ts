@@ -23,4 +23,4 @@ export type { GradedFailureFields } from './errors';
 export { gradedSuite, isGradedSuite } from './suite';
 export type { GradedContext, GradedSuite, GradedTest, Target } from './suite';
 export { currentTarget, implementation, implementationRoot, implementationRootVariable, targetVariable } from './target';
-export { frozenCopy } from './inputs';
+export { callFrozenRule, failRule, frozenCopy } from './inputs';

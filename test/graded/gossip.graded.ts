@@ -7,7 +7,7 @@
  * sides, crashes, message loss) and, hidden, inside the AP register of lib/protocols/cap.
  */
 import { NodeId, RandomStreams, type TraceEvent } from '../../lib/core';
-import { GradedFailure, frozenCopy, gradedSuite, implementation } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, failRule as fail, callFrozenRule } from '../../lib/grade';
 import { availability, lostUpdates, pairOperations, registerCluster } from '../../lib/protocols/cap';
 import {
   checkMergeRules,
@@ -43,21 +43,8 @@ function showOne(version: unknown): string {
   return version === undefined ? 'undefined' : version === null ? 'null' : formatVersion(version as Version);
 }
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number | string; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
-/** Calls a rule on frozen input; a TypeError from writing to it becomes a graded failure naming the rule. */
-function callRule<R>(rule: string, input: string, call: () => R): R {
-  try {
-    return call();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen/i.test(error.message)) {
-      fail(rule, `${rule}(${input}) changed its input (${error.message})`, 'build a new list; leave the versions you were given as they are');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, input: string, run: () => R): R => callFrozenRule(rule, `${rule}(${input})`, run, 'build a new list; leave the versions you were given as they are');
 
 const CONVERGENCE = 'convergence (Demers §1.1: every replica resolves a conflict the same way)';
 const NEWEST = 'no lost update: the newest write by (timestamp, node) wins';

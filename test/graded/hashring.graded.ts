@@ -8,7 +8,7 @@
  * store of lib/protocols/quorum under crashes and partitions.
  */
 import { NodeId, RandomStreams } from '../../lib/core';
-import { GradedFailure, frozenCopy, gradedSuite, implementation } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, failRule as fail, callFrozenRule } from '../../lib/grade';
 import { HashRing, RING_SIZE, hash32, keysMoved, nodeNames, ringState, sampleKeys, successorIndex as referenceSuccessor, type RingRules } from '../../lib/protocols/hashring';
 import { quorumCluster } from '../../lib/protocols/quorum';
 import { CHAOS_NETWORK, randomFaultScript } from '../../lib/sim';
@@ -25,21 +25,8 @@ function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);
 }
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number | string; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
-/** Calls a rule on frozen input; a TypeError from writing to it becomes a graded failure naming the rule. */
-function callRule<R>(rule: string, input: string, call: () => R): R {
-  try {
-    return call();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen/i.test(error.message)) {
-      fail(rule, `${rule}(${input}) changed its input (${error.message})`, 'leave the ring arrays as they are: sort or copy nothing, they are already sorted');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, input: string, run: () => R): R => callFrozenRule(rule, `${rule}(${input})`, run, 'leave the ring arrays as they are: sort or copy nothing, they are already sorted');
 
 const SUCCESSOR = 'successor lookup: a position belongs to the first token clockwise (Karger §4)';
 const WRAP = 'wrap-around at 2^32: past the last token comes the first';

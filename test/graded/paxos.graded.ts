@@ -6,7 +6,7 @@
  * scripted scenarios, in seeded sweeps under loss, duplication, reordering, partitions and
  * crashes, and in the model checker that tries every delivery order at a small size.
  */
-import { GradedFailure, frozenCopy, gradedSuite, implementation } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, failRule as fail, callFrozenRule } from '../../lib/grade';
 import {
   adoptChosenValue,
   forgetfulAcceptor,
@@ -49,25 +49,12 @@ function showState(state: AcceptorState): string {
   return `{ promised: ${formatBallot(state.promised)}, accepted: ${accepted} }`;
 }
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Calls a rule on a frozen input; a TypeError from writing to it becomes a graded failure naming the rule. */
-function callRule<R>(rule: string, input: string, call: () => R): R {
-  try {
-    return call();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen/i.test(error.message)) {
-      fail(rule, `${rule}(${input}) changed its input state (${error.message})`, 'return a new state object; leave `state` as it was');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, input: string, run: () => R): R => callFrozenRule(rule, `${rule}(${input})`, run, 'return a new state object; leave `state` as it was');
 
 const PROMISE_RULE = 'P1 (promise): after Prepare(n), answer no Prepare numbered n or lower';
 const ACCEPT_RULE = 'P1a (accept): accept no proposal numbered below the promise';

@@ -9,7 +9,7 @@
  * replicas and a lossy, partitioned network; a failure names the property of
  * lib/checkers/pbft.ts that broke (Agreement, Order, Liveness), with the seed.
  */
-import { GradedFailure, frozenCopy, gradedSuite, implementation, type GradedContext } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, type GradedContext, failRule as fail, callFrozenRule } from '../../lib/grade';
 import { NULL_DIGEST, pbftChaosRun, type ClientRequest, type NewViewPlan, type PbftLog, type PbftRules, type ViewChangeSummary } from '../../lib/protocols/pbft';
 
 type Exercise = typeof import('../../solutions/pbft');
@@ -29,24 +29,12 @@ const COMMITTED = 'committed-local: prepared and 2f+1 matching commits (OSDI §4
 const NEWVIEW_HIGHEST = 'NEW-VIEW: the prepared request of the highest view (OSDI §4.4)';
 const NEWVIEW_GAPS = 'NEW-VIEW: min-s, max-s, and a null request in every gap (OSDI §4.4)';
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
 function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);
 }
 
-function callRule<R>(rule: string, call: string, run: () => R): R {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen|Cannot (assign|add|delete|define)/i.test(error.message)) {
-      fail(rule, `${call} changed its input (${error.message})`, 'leave the log and the view-changes as they are (build new arrays)');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, call: string, run: () => R): R => callFrozenRule(rule, call, run, 'leave the log and the view-changes as they are (build new arrays)');
 
 // ---------------------------------------------------------------------------------------------
 // prepared and committed-local

@@ -9,7 +9,7 @@
  * once it heals and every block has arrived, every miner must follow the same tip, and that tip
  * must be the heaviest chain any miner knows.
  */
-import { GradedFailure, frozenCopy, gradedSuite, implementation, type GradedContext } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, type GradedContext, failRule as fail } from '../../lib/grade';
 import {
   chainWork,
   easyLongFork,
@@ -44,10 +44,6 @@ const MINE_BUDGET = 'at most maxAttempts hashes, then null (Nakamoto §4)';
 const CHOOSE_WORK = 'fork choice: the most cumulative work, not the most blocks (Nakamoto §4)';
 const CHOOSE_TIE = 'fork choice: on a tie, keep the chain seen first (Nakamoto §5)';
 const CONVERGE = 'convergence: after a partition heals, every miner follows the heaviest chain (Nakamoto §5)';
-
-function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
 
 function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);

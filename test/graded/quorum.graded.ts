@@ -10,7 +10,7 @@
  */
 import { CHAOS_NETWORK, randomFaultScript } from '../../lib/sim';
 import { NodeId, RandomStreams } from '../../lib/core';
-import { GradedFailure, frozenCopy, gradedSuite, implementation } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, failRule as fail, callFrozenRule } from '../../lib/grade';
 import {
   formatRecord,
   formatVersion,
@@ -43,21 +43,8 @@ function showReplies(replies: readonly ReadReply[]): string {
   return `[${replies.map((r) => `${r.from}: ${formatRecord(r.record)}`).join(', ')}]`;
 }
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number | string; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
-/** Calls a rule on frozen input; a TypeError from writing to it becomes a graded failure naming the rule. */
-function callRule<R>(rule: string, input: string, call: () => R): R {
-  try {
-    return call();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen/i.test(error.message)) {
-      fail(rule, `${rule}(${input}) changed its input (${error.message})`, 'return a new value; leave the replies as they are');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, input: string, run: () => R): R => callFrozenRule(rule, `${rule}(${input})`, run, 'return a new value; leave the replies as they are');
 
 const NEWEST_RULE = 'a read returns the newest version (Gifford 1979 §3; Dynamo §4.5)';
 const REPAIR_RULE = 'read repair writes back to every replica behind the value read (Dynamo §5)';

@@ -12,7 +12,7 @@
  * linearizability tests and three scripted scenarios. Each runs over several seeds, and a
  * failure names the broken property (Figure 3), the seed and the simulated time.
  */
-import { GradedFailure, frozenCopy, gradedSuite, implementation, type GradedTest } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, type GradedTest, failRule as fail, callFrozenRule } from '../../lib/grade';
 import {
   RaftHarnessError,
   formatLog,
@@ -82,21 +82,8 @@ function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);
 }
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
-/** Calls a rule on frozen input; a TypeError from writing to it becomes a failure naming the rule. */
-function callRule<R>(rule: string, call: string, run: () => R): R {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen|Cannot (assign|add|delete|define)/i.test(error.message)) {
-      fail(rule, `${call} changed its input (${error.message})`, 'build a new object (a new log: { ...log, entries: [...] }); leave state, its log and args as they were');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, call: string, run: () => R): R => callFrozenRule(rule, call, run, 'build a new object (a new log: { ...log, entries: [...] }); leave state, its log and args as they were');
 
 // ---------------------------------------------------------------------------------------------
 // RequestVote

@@ -18,7 +18,7 @@
  * vote alone must pick a leader that holds every delivered transaction, and a wrong one shows as
  * the safety break it is. The chaos sweeps keep the guard on, as ZooKeeper does.
  */
-import { GradedFailure, frozenCopy, gradedSuite, implementation, type GradedContext } from '../../lib/grade';
+import { frozenCopy, gradedSuite, implementation, type GradedContext, failRule as fail, callFrozenRule } from '../../lib/grade';
 import { zabElectionTerminates, type ZabCheckResult } from '../../lib/checkers/zab';
 import {
   checkZabRuleResult,
@@ -72,21 +72,8 @@ function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);
 }
 
-function fail(rule: string, message: string, hint: string, extra: { seed?: number; timeMs?: number } = {}): never {
-  throw new GradedFailure({ invariant: rule, message, hint, ...extra });
-}
-
-/** Calls a rule on frozen input; a TypeError from writing to it becomes a failure naming the rule. */
-function callRule<R>(rule: string, call: string, run: () => R): R {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof TypeError && /read only|read-only|not extensible|frozen|Cannot (assign|add|delete|define)/i.test(error.message)) {
-      fail(rule, `${call} changed its input (${error.message})`, 'leave the votes and the input as they were (sort a copy, never the history itself)');
-    }
-    throw error;
-  }
-}
+/** A learner's rule on frozen input; writing to the input fails the test naming the rule. */
+const callRule = <R>(rule: string, call: string, run: () => R): R => callFrozenRule(rule, call, run, 'leave the votes and the input as they were (sort a copy, never the history itself)');
 
 /**
  * Runs the learner's rules inside the servers: a result of the wrong shape (the node checks it
