@@ -108,6 +108,10 @@ export function failureDetails(result: TestResult, options: ReportOptions, outpu
   if (failure.hint) lines.push(`  hint: ${failure.hint}`);
   const loadRow = failure.kind === 'load' && result.points === 0 && result.name.startsWith('(');
   lines.push(`  replay: ${replayCommand(result.topic, loadRow ? undefined : result.name, failure.seed, options)}`);
+  if (!loadRow && failure.seed !== undefined && failure.kind === 'invariant') {
+    const target = options.target === 'solutions' ? ' --target solutions' : '';
+    lines.push(`  trace and diagram of that run: npm run replay -- ${result.topic} ${quote(result.name)} --seed ${failure.seed}${target}`);
+  }
   const output = result.output.replace(/\s+$/, '');
   if (output && outputLines > 0) {
     const all = output.split('\n');

@@ -94,6 +94,12 @@ interface NodeRecord {
  *   sim.trace.hash(); // the same for seed 7, every time
  */
 export class Simulator {
+  /**
+   * Called with every simulator as it is made, when set: how tools such as `npm run replay`
+   * find the runs a graded test made, to save their traces. Not for protocol code.
+   */
+  static onCreate: ((sim: Simulator) => void) | null = null;
+
   readonly seed: string;
   readonly random: RandomStreams;
   readonly trace: Trace;
@@ -130,6 +136,7 @@ export class Simulator {
     this.networkRandom = this.random.stream('network');
     this.copyMessages = options.copyMessages ?? true;
     this.tracing = (options.recordTrace ?? true) || (options.hashTrace ?? false);
+    Simulator.onCreate?.(this);
   }
 
   // ---------------------------------------------------------------- nodes
