@@ -32,7 +32,10 @@ export function checkMergeRules(rules: Partial<MergeRules>, options: { seed?: nu
     // last-writer-wins, on single versions (undefined: the replica has none)
     const pick = () => (rng.chance(0.15) ? undefined : rng.pick(pool));
     const a = pick();
-    const b = rng.chance(0.3) && a ? { ...a, value: a.value, node: rng.pick(['r1', 'r2', 'r3']), timestampMs: a.timestampMs } : pick();
+    // Three times in ten, b is a concurrent write in the same millisecond on another node: its
+    // own value and a clock that has not seen a (what the (timestamp, node) tie-break is for).
+    const other = a ? rng.pick(['r1', 'r2', 'r3'].filter((n) => n !== a.node)) : 'r1';
+    const b = rng.chance(0.3) && a ? { value: `${a.value}'`, timestampMs: a.timestampMs, node: other, clock: { [other]: (a.clock[other] ?? 0) + 1 } } : pick();
     const ab = merge.lww(a, b);
     const ba = merge.lww(b, a);
     if (!sameOptional(ab, ba)) {
