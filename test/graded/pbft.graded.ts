@@ -7,10 +7,13 @@
  * highest-view prepared request, null requests in the gaps). Then the learner's three rules run
  * inside the real replicas (lib/protocols/pbft) in a seeded sweep with up to f Byzantine
  * replicas and a lossy, partitioned network; a failure names the property of
- * lib/checkers/pbft.ts that broke (Agreement, Order, Liveness), with the seed.
+ * lib/checkers/pbft.ts that broke (Agreement, Order, Liveness), with the seed. Two scripted
+ * runs (lib/protocols/pbft/scenarios.ts) aim at one rule each: committing with f+1 commits and
+ * a NEW-VIEW that takes the lowest view each break Agreement there, and the failure names both
+ * the property and the rule.
  */
 import { frozenCopy, gradedSuite, implementation, type GradedContext, failRule as fail, callFrozenRule } from '../../lib/grade';
-import { NULL_DIGEST, pbftChaosRun, type ClientRequest, type NewViewPlan, type PbftLog, type PbftRules, type ViewChangeSummary } from '../../lib/protocols/pbft';
+import { NULL_DIGEST, pbftChaosRun, pbftCommitQuorumScenario, pbftOldCertificateScenario, type PbftScenarioResult, type ClientRequest, type NewViewPlan, type PbftLog, type PbftRules, type ViewChangeSummary } from '../../lib/protocols/pbft';
 
 type Exercise = typeof import('../../solutions/pbft');
 
@@ -165,6 +168,25 @@ function sweep(ctx: GradedContext, seeds: number[], checkLiveness: boolean, f = 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Scripted scenarios aimed at one rule each
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs a scripted scenario with the learner's rules over a few seeds; a broken safety property
+ * fails naming it and the rule the scenario is built to expose.
+ */
+function scenario(ctx: GradedContext, rule: string, name: string, run: (seed: number, rules: PbftRules) => PbftScenarioResult, hint: string): void {
+  const learner = rules();
+  for (const seed of ctx.seeds(6)) {
+    const r = run(seed, learner);
+    if (!r.safety.ok) fail(`${r.safety.property} (${rule})`, `${r.safety.message}
+In the scripted run ${name}(${seed}, rules):
+${r.cluster.summary()}`, hint, { seed, timeMs: r.cluster.sim.now() });
+  }
+  ctx.log(`${name}: safe`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The suite
 // ---------------------------------------------------------------------------------------------
 
@@ -207,6 +229,22 @@ export default gradedSuite('pbft', [
     description: 'computeNewView spans (min-s, max-s] and fills every gap with a null request (OSDI §4.4).',
     run() {
       checkNewView(gapCases);
+    },
+  },
+  {
+    name: 'committed-local: 2f+1 commits, in a run',
+    points: 2,
+    description: 'A scripted run (pbftCommitQuorumScenario, seeds 1-6): an equivocating primary and cuts leave one replica prepared at seq 1 with only f+1 commits, then cut it off; the next views give seq 1 to another request. No honest replica may have executed the first one (OSDI §4.2, §4.5.1).',
+    run(ctx) {
+      scenario(ctx, COMMITTED, 'pbftCommitQuorumScenario', pbftCommitQuorumScenario, 'r3 held only f+1 commits: committed-local needs 2f+1, so that f+1 correct replicas prepared the request and any view-change quorum carries its certificate (OSDI §4.2)');
+    },
+  },
+  {
+    name: 'NEW-VIEW: the highest view wins, in a run',
+    points: 2,
+    description: 'A scripted run (pbftOldCertificateScenario, seeds 1-6): one replica holds a view-0 certificate for seq 1 while the others executed another request at seq 1 in a later view; the next NEW-VIEW reads both certificates and must re-propose the later one (OSDI §4.4).',
+    run(ctx) {
+      scenario(ctx, NEWVIEW_HIGHEST, 'pbftOldCertificateScenario', pbftOldCertificateScenario, 'a request prepared in an old view may have lost its seq to one committed in a later view: at each seq NEW-VIEW takes the prepared certificate of the highest view (OSDI §4.4). This run starts like the commit-quorum one: if "committed-local: 2f+1 commits, in a run" fails too, fix that first');
     },
   },
   {

@@ -2,8 +2,9 @@
  * The PBFT graded tests must catch every slip of lib/protocols/pbft's brokenPbftRules, naming
  * the rule (in its unit case) and, where the seeded Byzantine sweep catches it, the property.
  * Variants of the reference are graded through the real grader (about 10 s each: the sweep).
- * committedWithFPlus1, newViewLowestView and preparedIgnoresDigest are caught by their unit
- * cases only: no targeted scenario makes a safety checker fail for them yet.
+ * committedWithFPlus1 and newViewLowestView are also caught by a scripted run
+ * (lib/protocols/pbft/scenarios.ts) whose Agreement breaks; preparedIgnoresDigest by its unit
+ * case only (with at most f faulty replicas it cannot break Agreement, see scenarios.ts).
  */
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
@@ -35,6 +36,8 @@ const highest = 'NEW-VIEW: the highest view wins';
 const gaps = 'NEW-VIEW: min-s, max-s and null requests';
 const sweep = 'safety and liveness with a Byzantine replica';
 const more = 'more seeds, and f = 2';
+const committedRun = 'committed-local: 2f+1 commits, in a run';
+const highestRun = 'NEW-VIEW: the highest view wins, in a run';
 
 describe('pbft graded tests catch every broken rule, naming it', function () {
   this.timeout(120_000);
@@ -47,7 +50,7 @@ describe('pbft graded tests catch every broken rule, naming it', function () {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const results = JSON.parse(fs.readFileSync(json, 'utf8')).tests as Result[];
     fs.rmSync(path.dirname(json), { recursive: true, force: true });
-    assert.equal(results.length, 7);
+    assert.equal(results.length, 9);
     for (const t of results) {
       assert.equal(t.score, 0, t.name);
       assert.match(t.output, /not implemented yet: (prepared|committedLocal|computeNewView)\([^)]*\) in exercises\/pbft\.ts: /, t.name);
@@ -67,13 +70,23 @@ describe('pbft graded tests catch every broken rule, naming it', function () {
     assert.match(output(results, gaps), /invariant NEW-VIEW: min-s, max-s, and a null request in every gap \(OSDI §4\.4\) broke[\s\S]*stalls execution/);
   });
 
-  it('committedWithFPlus1, newViewLowestView, preparedIgnoresDigest: their unit cases name them', () => {
-    const committedSlip = gradeBroken('committedWithFPlus1');
-    assert.deepEqual(failed(committedSlip), [committed]);
-    assert.match(output(committedSlip, committed), /invariant committed-local: prepared and 2f\+1 matching commits \(OSDI §4\.2\) broke[\s\S]*f\+1 = 2 commits are not enough/);
-    const lowest = gradeBroken('newViewLowestView');
-    assert.deepEqual(failed(lowest), [highest]);
-    assert.match(output(lowest, highest), /entries \[1: A\], expected .*entries \[1: B\]/);
+  it('committedWithFPlus1: the unit case names it; the scripted runs break Agreement, naming the rule', () => {
+    const results = gradeBroken('committedWithFPlus1');
+    // The old-certificate run starts with the commit-quorum run's first act, so it breaks too.
+    assert.deepEqual(failed(results), [committed, committedRun, highestRun]);
+    assert.match(output(results, highestRun), /if "committed-local: 2f\+1 commits, in a run" fails too, fix that first/);
+    assert.match(output(results, committed), /invariant committed-local: prepared and 2f\+1 matching commits \(OSDI §4\.2\) broke[\s\S]*f\+1 = 2 commits are not enough/);
+    assert.match(output(results, committedRun), /invariant Agreement \(committed-local: prepared and 2f\+1 matching commits \(OSDI §4\.2\)\) broke at simulated time [\d.]+ ms with seed \d+[\s\S]*Agreement broken at seq 1: [\s\S]*pbftCommitQuorumScenario\(\d+, rules\)/);
+  });
+
+  it('newViewLowestView: the unit case names it; the scripted run breaks Agreement, naming the rule', () => {
+    const results = gradeBroken('newViewLowestView');
+    assert.deepEqual(failed(results), [highest, highestRun]);
+    assert.match(output(results, highest), /entries \[1: A\], expected .*entries \[1: B\]/);
+    assert.match(output(results, highestRun), /invariant Agreement \(NEW-VIEW: the prepared request of the highest view \(OSDI §4\.4\)\) broke at simulated time [\d.]+ ms with seed \d+[\s\S]*Agreement broken at seq 1: [\s\S]*pbftOldCertificateScenario\(\d+, rules\)/);
+  });
+
+  it('preparedIgnoresDigest: its unit case names it (no run can break Agreement with it)', () => {
     const digest = gradeBroken('preparedIgnoresDigest');
     assert.deepEqual(failed(digest), [preparedMatch]);
     assert.match(output(digest, preparedMatch), /digest B, not A/);

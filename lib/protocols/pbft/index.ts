@@ -19,3 +19,4 @@ export * from './cluster';
 export * from './chaos';
 export * from './cost';
 export * from './beyond-f';
+export * from './scenarios';
