@@ -219,17 +219,18 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftTimer> {
     const s = this.state;
     const d = digestOf(req);
     const old = s.assigned[d];
+    const backups = this.options.replicas.filter((r) => r !== ctx.id);
     if (old !== undefined) {
-      // A retransmitted request: re-send its pre-prepare if it has not executed yet.
+      // A retransmitted request: re-send its pre-prepare if it has not executed yet (a
+      // 'partial-preprepare' primary stays partial: the same f backups again).
       const pp = s.log.prePrepares.find((p) => p.view === s.view && p.seq === old && p.digest === d);
-      if (pp && old > s.lastExecuted) this.multicast(ctx, pp);
+      if (pp && old > s.lastExecuted) this.multicast(ctx, pp, this.bad.has('partial-preprepare') ? backups.slice(0, this.f) : undefined);
       return;
     }
     if (s.nextSeq > s.stableSeq + this.L) {
       if (!s.queue.some((q) => digestOf(q) === d)) s.queue.push(req);
       return;
     }
-    const backups = this.options.replicas.filter((r) => r !== ctx.id);
     if (this.bad.has('equivocate')) {
       if (s.heldRequest === null || digestOf(s.heldRequest) === d) { s.heldRequest = req; return; }
       const seq = s.nextSeq++;
