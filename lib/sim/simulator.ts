@@ -254,16 +254,22 @@ export class Simulator {
 
   /**
    * Runs until `predicate()` holds (checked after every event). Returns true when it holds,
-   * false if the queue empties first. Throws a BudgetExceededError after `maxEvents` events
-   * or past `maxTimeMs` of virtual time, with the seed to replay.
+   * false if the queue empties first. Throws a BudgetExceededError after `maxEvents` events,
+   * with the seed to replay. Past `maxTimeMs` of virtual time it throws too, or, with
+   * `atTimeLimit: 'stop'`, moves the clock to `maxTimeMs` and returns false (a deadline a
+   * scenario may miss, not a runaway).
    */
-  runUntil(predicate: () => boolean, options: { maxEvents?: number; maxTimeMs?: number } = {}): boolean {
+  runUntil(predicate: () => boolean, options: { maxEvents?: number; maxTimeMs?: number; atTimeLimit?: 'throw' | 'stop' } = {}): boolean {
     const maxEvents = options.maxEvents ?? 1_000_000;
     requireInteger('maxEvents', maxEvents, 1);
     const maxTimeUs = options.maxTimeMs === undefined ? Infinity : msToUs(requireNumberInRange('maxTimeMs', options.maxTimeMs, 0, Infinity));
     if (predicate()) return true;
     for (let i = 0; i < maxEvents; i++) {
       if (this.queue.peekTime() > maxTimeUs) {
+        if (options.atTimeLimit === 'stop' && this.nowUs <= maxTimeUs) {
+          this.nowUs = maxTimeUs;
+          return false;
+        }
         throw this.budgetError(`runUntil: the condition did not hold within ${options.maxTimeMs} ms of virtual time`);
       }
       if (!this.step()) return false;

@@ -409,6 +409,20 @@ describe('simulator', () => {
       assert.equal(quiet.runUntil(() => false), false);
     });
 
+    it("runUntil past maxTimeMs throws, or with atTimeLimit 'stop' moves the clock to the limit and returns false", () => {
+      const make = () => {
+        const sim = new Simulator({ seed: 1, network: { latency: { kind: 'constant', ms: 10 } } });
+        sim.addNode('a', () => new PingNode('b', 0));
+        sim.addNode('b', () => new PingNode(null));
+        return sim;
+      };
+      assert.throws(() => make().runUntil(() => false, { maxTimeMs: 35 }), /within 35 ms of virtual time/);
+      const stopped = make();
+      assert.equal(stopped.runUntil(() => false, { maxTimeMs: 35, atTimeLimit: 'stop' }), false);
+      assert.equal(stopped.now(), 35);
+      assert.equal(stopped.node<PingNode>('a')!.pongs, 1, 'the pong at 20 ms arrived; the next one is due at 40 ms');
+    });
+
     const bad: [string, () => unknown, RegExp][] = [
       ['a loss rate above 1', () => new Simulator({ seed: 1, network: { dropRate: 1.5 } }), /network\.dropRate must be a number in \[0, 1\], got 1\.5/],
       ['a negative loss rate', () => new Simulator({ seed: 1, network: { dropRate: -0.1 } }), /dropRate must be a number in \[0, 1\]/],
