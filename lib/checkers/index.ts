@@ -9,3 +9,4 @@ export * from './multipaxos';
 export * from './raft';
 export * from './zab';
 export * from './pbft';
+export * from './tcc';
