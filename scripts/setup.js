@@ -433,6 +433,7 @@ module.exports = {
   notebooksDir,
   jupyterHome,
   jupyterEnv,
+  installKernelWithPathJupyter,
   jupyterMode,
   jupyterPython,
   jupyterReady,

@@ -5,7 +5,7 @@
  * on a ring of one token, and the correct one again as a .zip; plus an instructor's hidden
  * graded file kept outside the repository (--tests). The submissions are written by the test
  * from solutions/ and exercises/, so they follow the real exercise as it changes.
- * About 15 s: two submissions at a time, a 2 s test limit.
+ * About 20 s: two submissions at a time, a 3 s test limit.
  */
 import { strict as assert } from 'assert';
 import { spawn, spawnSync } from 'child_process';
@@ -104,7 +104,7 @@ describe('grade:class: grading a folder of submissions', function () {
     const zip = spawnSync('python3', ['-m', 'zipfile', '-c', path.join(submissions, 'erin.zip'), 'exercises'], { cwd: path.join(work, 'erin') });
     zipMade = zip.status === 0;
     write(path.join(tests, 'hashring-extra.graded.ts'), extraGraded);
-    run = await gradeClass([submissions, '--out', out, 'hashring', '--tests', tests, '--timeout-ms', '2000', '--memory-mb', '256', '--jobs', '2']);
+    run = await gradeClass([submissions, '--out', out, 'hashring', '--tests', tests, '--timeout-ms', '3000', '--memory-mb', '256', '--jobs', '2']);
     for (const name of fs.existsSync(out) ? fs.readdirSync(out) : []) {
       if (name.endsWith('.json')) results.set(name.slice(0, -5), JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as GradescopeResults);
     }
@@ -153,7 +153,7 @@ describe('grade:class: grading a folder of submissions', function () {
 
   it('stops a rule that never returns at the limit, costing only the tests that call it', () => {
     const dave = results.get('dave') as GradescopeResults;
-    const timedOut = dave.tests.filter((t) => /timed out after 2 s/.test(t.output)).map((t) => t.name);
+    const timedOut = dave.tests.filter((t) => /timed out after 3 s/.test(t.output)).map((t) => t.name);
     assert.deepEqual(timedOut, ['hashring: successorIndex finds the first token clockwise', 'hashring: successorIndex wraps around past 2^32']);
     const lost = dave.tests.filter((t) => t.status === 'failed').reduce((sum, t) => sum + t.max_score, 0);
     assert.equal(dave.score, dave.max_score - lost);
