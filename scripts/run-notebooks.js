@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Executes notebooks headless with the tslab TypeScript kernel (nbclient, from .venv), in
+// Executes notebooks headless with the tslab TypeScript kernel (nbclient, from .venv or the
+// Jupyter on PATH when CONSENSUS_LAB_JUPYTER says so, see setup.js), in
 // order, a fresh kernel per notebook, and fails on any cell error, `error` output or stderr
 // output. `npm run test:notebooks` builds first and then runs this.
 //
@@ -20,7 +21,7 @@ const fs = require('fs');
 const path = require('path');
 const setup = require('./setup');
 
-const { root, notebooksDir, venvPython } = setup;
+const { root, notebooksDir } = setup;
 
 function usage(code) {
   const text = fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17);
@@ -88,10 +89,13 @@ function main() {
     process.stdout.write('run-notebooks: no notebooks in notebooks/\n0 passed, 0 failed\n');
     return;
   }
-  if (!setup.venvReady()) {
-    die('Jupyter is not installed in .venv (nbclient and jupyterlab must import). Run `npm install` first.');
+  const python = setup.jupyterPython();
+  if (!setup.jupyterReady()) {
+    die(setup.jupyterMode() === 'venv'
+      ? 'Jupyter is not installed in .venv (nbclient and jupyterlab must import). Run `npm install` first.'
+      : `${python} cannot import nbclient and jupyterlab (CONSENSUS_LAB_JUPYTER=${setup.jupyterMode()}: the Jupyter on PATH).`);
   }
-  if (!setup.writeKernelSpec()) die('node_modules/tslab is missing. Run `npm install` first.');
+  if (!setup.kernelReady()) die('the tslab kernel is not registered (or node_modules/tslab is missing). Run `npm install` first.');
   if (!fs.existsSync(path.join(root, 'node_modules', 'consensus-lab', 'index.js'))) {
     die('the library is not built (node_modules/consensus-lab). Run `npm run build` first.');
   }
@@ -105,7 +109,7 @@ function main() {
     ...(options.write ? ['--write'] : []),
     ...notebooks,
   ];
-  const child = spawn(venvPython, args, {
+  const child = spawn(python, args, {
     cwd: root,
     env: { ...setup.jupyterEnv(), PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -124,7 +128,7 @@ function main() {
   };
   process.on('SIGINT', () => forward('SIGINT'));
   process.on('SIGTERM', () => forward('SIGTERM'));
-  child.on('error', (err) => die(`could not start ${venvPython}: ${err.message}`));
+  child.on('error', (err) => die(`could not start ${python}: ${err.message}`));
   child.on('exit', (code, signal) => {
     if (signalled) process.exit(130);
     if (signal) die(`the notebook runner was killed by ${signal}`);

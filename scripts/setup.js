@@ -9,6 +9,14 @@
 // Environment:
 //   PYTHON=/path/to/python3          the interpreter to build .venv from (default: python3)
 //   CONSENSUS_LAB_SKIP_PYTHON=1      build only; no venv, no Jupyter (unit tests still run)
+//   CONSENSUS_LAB_JUPYTER=MODE       where the TypeScript kernel goes (default: venv):
+//     venv        the project's own .venv with JupyterLab from requirements.txt (a laptop)
+//     sys-prefix  no .venv: register the kernel with the Jupyter on PATH, in its environment
+//                 (`jupyter kernelspec install --sys-prefix`: a Binder image, a hub's conda env)
+//     user        no .venv: the Jupyter on PATH, in the user's own kernels (~/.local/share/jupyter)
+//     system      no .venv: the Jupyter on PATH, for every user (/usr/local/share/jupyter; as root)
+//   A mode other than venv is remembered in .consensus-lab-jupyter, so that `npm start` and
+//   `npm run test:notebooks` use the same Jupyter later; CONSENSUS_LAB_JUPYTER=venv forgets it.
 //
 // start.js and run-notebooks.js require this file for the paths and the Jupyter environment,
 // so nothing here runs on require; only `node scripts/setup.js` does the work.
@@ -34,6 +42,9 @@ const kernelDir = path.join(venvDir, 'share', 'jupyter', 'kernels', 'tslab');
 const jupyterHome = path.join(root, '.jupyter');
 const notebooksDir = path.join(root, 'notebooks');
 const MIN_PYTHON = [3, 10]; // jupyterlab 4.6 requires Python >= 3.10
+const modeFile = path.join(root, '.consensus-lab-jupyter');
+/** The `jupyter kernelspec install` flags of each mode that uses the Jupyter on PATH. */
+const kernelspecFlags = { 'sys-prefix': ['--sys-prefix'], user: ['--user'], system: [] };
 
 function log(text) {
   process.stdout.write(`consensus-lab: ${text}\n`);
@@ -49,9 +60,46 @@ function seconds(since) {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
+/**
+ * Where Jupyter lives: 'venv' (the project's .venv, the default) or a mode that uses the
+ * Jupyter on PATH ('sys-prefix', 'user', 'system'). CONSENSUS_LAB_JUPYTER wins, then the mode
+ * setup.js remembered in .consensus-lab-jupyter.
+ */
+function jupyterMode(env = process.env) {
+  let value = (env.CONSENSUS_LAB_JUPYTER || '').trim();
+  if (!value) {
+    try {
+      value = fs.readFileSync(modeFile, 'utf8').trim();
+    } catch {
+      value = 'venv';
+    }
+  }
+  if (value !== 'venv' && !Object.prototype.hasOwnProperty.call(kernelspecFlags, value)) {
+    fail(`CONSENSUS_LAB_JUPYTER must be venv, sys-prefix, user or system, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** The Python that runs Jupyter: .venv's, or (other modes) $PYTHON or python3 on PATH. */
+function jupyterPython() {
+  if (jupyterMode() === 'venv') return venvPython;
+  return process.env.PYTHON || (isWindows ? 'python' : 'python3');
+}
+
+/** True when the Python that runs Jupyter can import what run-notebooks.js and start.js need. */
+function jupyterReady() {
+  if (jupyterMode() === 'venv') return venvReady();
+  return runPython(jupyterPython(), ['-c', 'import nbclient, jupyterlab']).ok;
+}
+
 /** Environment for any Jupyter process: every Jupyter directory inside the project. */
 function jupyterEnv(base = process.env) {
   const env = { ...base };
+  if (jupyterMode(base) !== 'venv') {
+    // The Jupyter on PATH, with its own directories (a Binder image, a hub's environment).
+    env.PATH = [path.join(root, 'node_modules', '.bin'), env.PATH || ''].join(path.delimiter);
+    return env;
+  }
   env.JUPYTER_CONFIG_DIR = path.join(jupyterHome, 'config');
   env.JUPYTER_DATA_DIR = path.join(jupyterHome, 'data');
   env.JUPYTER_RUNTIME_DIR = path.join(jupyterHome, 'runtime');
@@ -97,6 +145,56 @@ function writeKernelSpec() {
     fs.writeFileSync(file, text);
   }
   return true;
+}
+
+/** The kernel specs the Jupyter on PATH knows, by name (`jupyter kernelspec list --json`). */
+function pathKernelSpecs() {
+  const r = runPython('jupyter', ['kernelspec', 'list', '--json']);
+  if (!r.ok) return null;
+  try {
+    return JSON.parse(r.out).kernelspecs || {};
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Registers the tslab kernel with the Jupyter on PATH (`jupyter kernelspec install` with the
+ * mode's flag), replacing an older spec of the same name. Returns the folder it went to.
+ */
+function installKernelWithPathJupyter(mode) {
+  if (!fs.existsSync(tslabBin)) {
+    fail('node_modules/tslab is missing (dev dependencies not installed?); cannot register the TypeScript kernel.');
+  }
+  const version = runPython('jupyter', ['--version']);
+  if (version.missing || !version.ok) {
+    fail([
+      `CONSENSUS_LAB_JUPYTER=${mode} registers the kernel with the Jupyter on PATH, but \`jupyter\` ${version.missing ? 'is not on PATH' : `does not run (${version.err.split('\n').pop()})`}.`,
+      'Activate the environment that holds JupyterLab first, or leave CONSENSUS_LAB_JUPYTER unset for a project-local .venv.',
+    ]);
+  }
+  const staging = fs.mkdtempSync(path.join(require('os').tmpdir(), 'consensus-lab-kernel-'));
+  try {
+    const specDir = path.join(staging, 'tslab');
+    fs.mkdirSync(specDir);
+    fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify(kernelSpec(), null, 2) + '\n');
+    const args = ['kernelspec', 'install', '--replace', '--name', 'tslab', ...kernelspecFlags[mode], specDir];
+    const r = runPython('jupyter', args);
+    if (!r.ok) fail([`\`jupyter ${args.join(' ')}\` failed:`, ...r.err.split('\n').slice(-10).map((l) => `  | ${l}`)]);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const specs = pathKernelSpecs();
+  const installed = specs && specs.tslab ? specs.tslab.resource_dir : null;
+  if (!installed) fail('`jupyter kernelspec list` does not show the tslab kernel just installed (another JUPYTER_PATH?).');
+  return installed;
+}
+
+/** True when the kernel is where the current mode's Jupyter looks (writing .venv's spec if needed). */
+function kernelReady() {
+  if (jupyterMode() === 'venv') return writeKernelSpec();
+  const specs = pathKernelSpecs();
+  return Boolean(specs && specs.tslab);
 }
 
 /** Runs a Python interpreter on a snippet; returns { ok, out, err, missing }. */
@@ -307,10 +405,16 @@ function main() {
     log('warning: TypeScript is not installed (dev dependencies omitted?); skipping the build');
   }
   log(`tslab patches (scripts/patch-tslab.js): ${require('./patch-tslab').patchTslab(root)}`);
+  const mode = jupyterMode();
   if (process.env.CONSENSUS_LAB_SKIP_PYTHON) {
     log('CONSENSUS_LAB_SKIP_PYTHON is set: skipping the Python venv and Jupyter');
-  } else {
+  } else if (mode === 'venv') {
+    if (process.env.CONSENSUS_LAB_JUPYTER) fs.rmSync(modeFile, { force: true });
     setupPython();
+  } else {
+    const where = installKernelWithPathJupyter(mode);
+    fs.writeFileSync(modeFile, mode + '\n');
+    log(`CONSENSUS_LAB_JUPYTER=${mode}: no .venv; the tslab TypeScript kernel is registered with the Jupyter on PATH, in ${where}`);
   }
   if (buildFailed) {
     fail('setup finished, but the TypeScript build failed (errors above); fix them and run `npm run build`.');
@@ -329,6 +433,11 @@ module.exports = {
   notebooksDir,
   jupyterHome,
   jupyterEnv,
+  installKernelWithPathJupyter,
+  jupyterMode,
+  jupyterPython,
+  jupyterReady,
+  kernelReady,
   kernelSpec,
   writeKernelSpec,
   venvReady,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Starts JupyterLab from .venv on notebooks/ with the tslab TypeScript kernel, and keeps the
+// Starts JupyterLab from .venv (or the Jupyter on PATH, see CONSENSUS_LAB_JUPYTER in setup.js) on notebooks/ with the tslab TypeScript kernel, and keeps the
 // library current with `tsc --watch` while it runs. `npm start` builds first, then runs this.
 //
 //   npm start                               opens JupyterLab in the browser
@@ -15,7 +15,8 @@ const path = require('path');
 const readline = require('readline');
 const setup = require('./setup');
 
-const { root, notebooksDir, venvPython, tscBin } = setup;
+const { root, notebooksDir, tscBin } = setup;
+const jupyterPython = setup.jupyterPython();
 const posix = process.platform !== 'win32';
 
 function log(text) {
@@ -27,8 +28,12 @@ function die(text) {
   process.exit(1);
 }
 
-if (!setup.venvReady()) die('JupyterLab is not installed in .venv yet. Run `npm install` first.');
-if (!setup.writeKernelSpec()) die('node_modules/tslab is missing. Run `npm install` first.');
+if (!setup.jupyterReady()) {
+  die(setup.jupyterMode() === 'venv'
+    ? 'JupyterLab is not installed in .venv yet. Run `npm install` first.'
+    : `JupyterLab is not importable by ${jupyterPython} (CONSENSUS_LAB_JUPYTER=${setup.jupyterMode()}: the Jupyter on PATH).`);
+}
+if (!setup.kernelReady()) die('the tslab kernel is not registered (or node_modules/tslab is missing). Run `npm install` first.');
 if (!fs.existsSync(tscBin)) die('TypeScript is not installed. Run `npm install` first.');
 fs.mkdirSync(notebooksDir, { recursive: true });
 
@@ -81,7 +86,7 @@ if (posix && process.getuid && process.getuid() === 0) {
 }
 labArgs.push(...process.argv.slice(2));
 const lab = track(
-  spawn(venvPython, labArgs, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: posix }),
+  spawn(jupyterPython, labArgs, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: posix }),
   'JupyterLab',
 );
 log(`JupyterLab is starting on notebooks/ (kernel: TypeScript, tslab); tsc --watch recompiles lib/ on save.`);
