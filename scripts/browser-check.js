@@ -3,7 +3,7 @@
 // checks what the page shows: no error or stderr output, and every Vega-Lite and Plotly chart
 // drawn. Saves a full screenshot of each notebook to out/screenshots/.
 //
-//   node scripts/browser-check.js [notebook ...] [--keep-open]
+//   node scripts/browser-check.js [notebook ...] [--jobs N]   (N notebooks at a time, default 2)
 //
 // Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) through playwright-core: it
 // never downloads a browser. JupyterLab is started with `scripts/start.js`, exactly as
@@ -45,7 +45,26 @@ async function waitForServer(url, timeoutMs) {
   throw new Error(`JupyterLab did not answer at ${url} within ${timeoutMs / 1000} s`);
 }
 
+// Ends the notebook's kernel once it has been checked, so that kernels do not pile up.
+async function shutDownKernel(baseUrl, token, name) {
+  try {
+    const sessions = await (await fetch(`${baseUrl}/api/sessions?token=${token}`)).json();
+    for (const session of sessions.filter((s) => s.path === name || s.path.endsWith(`/${name}`))) {
+      await fetch(`${baseUrl}/api/sessions/${session.id}?token=${token}`, { method: 'DELETE' });
+    }
+  } catch {
+    // the server is going away anyway
+  }
+}
+
 async function checkNotebook(browser, baseUrl, token, name) {
+  // Screenshots of an earlier check of this notebook would be mistaken for this one's.
+  const base = name.replace(/\.ipynb$/, '');
+  if (fs.existsSync(outDir)) {
+    for (const file of fs.readdirSync(outDir)) {
+      if (file === `${base}.png` || file === `${base}.failed.png` || (file.startsWith(`${base}.part`) && file.endsWith('.png'))) fs.rmSync(path.join(outDir, file));
+    }
+  }
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const started = Date.now();
   // a workspace of its own, so that no other notebook is open in the page
@@ -118,6 +137,7 @@ async function checkNotebook(browser, baseUrl, token, name) {
     await page.screenshot({ path: partPath, clip: { x: 0, y, width: viewport.width, height: Math.min(partHeight, viewport.height - y) } });
   }
   await page.close();
+  await shutDownKernel(baseUrl, token, name);
   const problems = [];
   if (report.errors.length > 0) problems.push(`${report.errors.length} error output(s): ${report.errors[0]}`);
   if (report.vegaDrawn < report.vegaDeclared) problems.push(`only ${report.vegaDrawn} of ${report.vegaDeclared} Vega-Lite charts drawn`);
@@ -126,7 +146,14 @@ async function checkNotebook(browser, baseUrl, token, name) {
 }
 
 async function main() {
-  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const argv = process.argv.slice(2);
+  const jobsFlag = argv.indexOf('--jobs');
+  const jobs = jobsFlag >= 0 ? Number(argv[jobsFlag + 1]) : 2;
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error(`browser check: --jobs must be an integer >= 1, got ${JSON.stringify(argv[jobsFlag + 1])}`);
+    process.exit(2);
+  }
+  const args = argv.filter((a, i) => !a.startsWith('--') && !(jobsFlag >= 0 && i === jobsFlag + 1));
   const notebooks = args.length > 0 ? args.map((a) => (path.basename(a).endsWith('.ipynb') ? path.basename(a) : `${path.basename(a)}.ipynb`)) : fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   if (!fs.existsSync(chromiumPath)) {
     console.error(`browser check: no Chromium at ${chromiumPath}. Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
@@ -141,6 +168,9 @@ async function main() {
   fs.writeFileSync(path.join(settingsDir, '@jupyterlab', 'notebook-extension', 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
   fs.mkdirSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension'), { recursive: true });
   fs.writeFileSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false', checkForUpdates: false }));
+  // The check must not write the outputs it produced back into notebooks/.
+  fs.mkdirSync(path.join(settingsDir, '@jupyterlab', 'docmanager-extension'), { recursive: true });
+  fs.writeFileSync(path.join(settingsDir, '@jupyterlab', 'docmanager-extension', 'plugin.jupyterlab-settings'), JSON.stringify({ autosave: false }));
   const lab = spawn(process.execPath, [path.join(root, 'scripts', 'start.js'), '--no-browser', `--port=${port}`, `--ServerApp.token=${token}`, '--ServerApp.ip=127.0.0.1'], {
     cwd: root,
     env: { ...process.env, JUPYTERLAB_SETTINGS_DIR: settingsDir, JUPYTERLAB_WORKSPACES_DIR: settingsDir },
@@ -165,19 +195,25 @@ async function main() {
       executablePath: chromiumPath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
     });
-    for (const name of notebooks) {
-      try {
-        const result = await checkNotebook(browser, baseUrl, token, name);
-        const r = result.report;
-        const status = result.problems.length === 0 ? 'ok' : 'FAILED';
-        console.log(`${status.padEnd(6)} ${name}: ${r.cells} code cells, ${r.vegaDrawn}/${r.vegaDeclared} vega-lite and ${r.plotlyDrawn}/${r.plotlyDeclared} plotly charts drawn, ${result.seconds.toFixed(0)} s; screenshot ${path.relative(root, result.shot)}`);
-        for (const p of result.problems) console.log(`       ${p}`);
-        if (result.problems.length > 0) failed++;
-      } catch (error) {
-        failed++;
-        console.log(`FAILED ${name}: ${error.message.split('\n')[0]}`);
+    // `jobs` notebooks at a time, each in its own page and kernel (most of a notebook's time is
+    // its kernel computing, so two at once use both cores of a small machine).
+    const queue = notebooks.slice();
+    const worker = async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        try {
+          const result = await checkNotebook(browser, baseUrl, token, name);
+          const r = result.report;
+          const status = result.problems.length === 0 ? 'ok' : 'FAILED';
+          console.log(`${status.padEnd(6)} ${name}: ${r.cells} code cells, ${r.vegaDrawn}/${r.vegaDeclared} vega-lite and ${r.plotlyDrawn}/${r.plotlyDeclared} plotly charts drawn, ${result.seconds.toFixed(0)} s; screenshot ${path.relative(root, result.shot)}`);
+          for (const p of result.problems) console.log(`       ${p}`);
+          if (result.problems.length > 0) failed++;
+        } catch (error) {
+          failed++;
+          console.log(`FAILED ${name}: ${error.message.split('\n')[0]}`);
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, notebooks.length) }, worker));
     await browser.close();
   } catch (error) {
     console.error(`browser check: ${error.message}\n${labLog.slice(-2000)}`);
