@@ -12,16 +12,19 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { root, notebooksDir } = require('./setup');
+const setup = require('./setup');
+
+const { root, notebooksDir } = setup;
 
 function main() {
   const args = process.argv.slice(2);
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(root, 'out', 'site');
   const execute = !args.includes('--no-execute');
-  const nbconvert = path.join(root, '.venv', 'bin', 'jupyter-nbconvert');
-  if (!fs.existsSync(nbconvert)) {
-    process.stderr.write('site: nbconvert is not installed in .venv. Run `npm install` first.\n');
+  // nbconvert of the Jupyter that setup.js uses: .venv's, or the one on PATH (CONSENSUS_LAB_JUPYTER)
+  const python = setup.jupyterPython();
+  if (spawnSync(python, ['-c', 'import nbconvert'], { env: setup.jupyterEnv() }).status !== 0) {
+    process.stderr.write(`site: ${python} cannot import nbconvert. Run \`npm install\` first.\n`);
     process.exit(2);
   }
   const names = fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb')).sort();
@@ -38,7 +41,7 @@ function main() {
   const pages = [];
   for (const name of names) {
     const input = path.join(source, name);
-    const result = spawnSync(nbconvert, ['--to', 'html', '--output-dir', out, input], { encoding: 'utf8' });
+    const result = spawnSync(python, ['-m', 'nbconvert', '--to', 'html', '--output-dir', out, input], { encoding: 'utf8', env: setup.jupyterEnv() });
     if (result.status !== 0) {
       process.stderr.write(`site: nbconvert failed on ${name}:\n${result.stderr}`);
       process.exit(1);
