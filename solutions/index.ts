@@ -8,3 +8,4 @@ export * as gossip from './gossip';
 export * as hashring from './hashring';
 export * as pow from './pow';
 export * as pbft from './pbft';
+export * as xa from './xa';
