@@ -40,7 +40,7 @@ export type XaMessage = XaRequest | XaReply | RecoverRequest | RecoverReply;
 
 /** The TM's timers: re-send a request, give up on a transaction that takes too long, scan for in-doubt branches. */
 export type TmTimer =
-  | { type: 'Retry'; reqId: string }
+  | { type: 'Retry'; reqId: string; attempt: number }
   | { type: 'VotingDeadline'; gtrid: string }
   | { type: 'Scan' };
 

@@ -17,7 +17,8 @@ import { Xid, XAER_NOTA, XA_OK, XA_RDONLY, gtridOf, makeXid, xaCodeName, xidToSt
  *   xa_start -> update -> xa_end -> xa_prepare   at both RMs, in parallel;
  *   every prepare XA_OK -> force `commit` record -> xa_commit at both -> `end` record;
  *   any failure, or the voting deadline -> xa_rollback at both (presumed abort: no record).
- * Requests are re-sent every `retryMs` until answered (the network may lose them).
+ * Requests are re-sent until answered (the network may lose them): after `retryMs`, then
+ * backing off to at most 8 x retryMs.
  *
  * Recovery: at start and every `scanIntervalMs`, the TM calls xa_recover at every RM and asks
  * the recovery rule (recovery.ts, the exercise) what to do with each prepared branch that is
@@ -204,7 +205,8 @@ export class TransactionManager {
         const pending = this.state.pending[timer.reqId];
         if (pending === undefined) break; // answered
         out.push({ type: 'send', to: pending.rm, msg: pending.msg });
-        out.push({ type: 'timer', timer, delayMs: this.retryMs });
+        // back off (x2 per attempt, at most 8 x retryMs): an update waiting for a row lock is not lost, just slow
+        out.push({ type: 'timer', timer: { ...timer, attempt: timer.attempt + 1 }, delayMs: this.retryMs * Math.min(8, 2 ** (timer.attempt + 1)) });
         break;
       }
       case 'VotingDeadline': {
@@ -295,7 +297,7 @@ export class TransactionManager {
     }
     this.state.pending[reqId] = { rm: b.rm, msg, gtrid: t?.gtrid ?? null };
     out.push({ type: 'send', to: b.rm, msg });
-    out.push({ type: 'timer', timer: { type: 'Retry', reqId }, delayMs: this.retryMs });
+    out.push({ type: 'timer', timer: { type: 'Retry', reqId, attempt: 0 }, delayMs: this.retryMs });
     return reqId;
   }
 
