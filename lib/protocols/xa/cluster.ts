@@ -298,7 +298,6 @@ export interface XaTransfersOptions {
   faults?: FaultStep[];
   tms?: number;
   lockWaitTimeoutMs?: number;
-  recordTrace?: boolean;
 }
 
 /**
@@ -310,8 +309,8 @@ export interface XaTransfersOptions {
  *   report.throughputPerSec; report.lockHeldMs;
  */
 export function runXaTransfers(options: XaTransfersOptions): { report: TransferRunReport; sim: Simulator; cluster: XaCluster } {
-  const { seed, workload, network, faults, tms, lockWaitTimeoutMs, recordTrace } = options;
-  const cluster = xaCluster({ seed, workload: { ...workload, seed: workload?.seed ?? seed }, network, faults, tms, lockWaitTimeoutMs, recordTrace });
+  const { seed, workload, network, faults, tms, lockWaitTimeoutMs } = options;
+  const cluster = xaCluster({ seed, workload: { ...workload, seed: workload?.seed ?? seed }, network, faults, tms, lockWaitTimeoutMs });
   cluster.runUntilSettled();
   return { report: cluster.report(), sim: cluster.sim, cluster };
 }

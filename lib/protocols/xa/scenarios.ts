@@ -119,8 +119,8 @@ export function crashAtEachStep(seed = 1, downtimeMs = 300, options: Partial<XaC
     const { whileDown, restartAtMs } = crashAndRestart(cluster, 'tm', downtimeMs);
     const lockedRows = whileDown.filter((l) => l.includes(' locked by ')).map((l) => l.replace(/: row (\S+) locked by .*/, ':$1'));
     const prepared = whileDown.filter((l) => l.endsWith(' prepared')).map((l) => l.split(':')[0]);
-    const balancesDown = describeBalances(snapshotBalances(cluster, restartAtMs));
-    const inDoubt = snapshotInDoubt(cluster, restartAtMs);
+    const balancesDown = describeBalances(snapshotBalances(cluster));
+    const inDoubt = snapshotInDoubt(cluster);
     const plans = cluster.sim.trace.events
       .filter((e) => e.kind === 'annotate' && e.text === 'recovery plan' && e.timeMs >= restartAtMs)
       .flatMap((e) => ((e as { data: { branches: string[] } }).data.branches));
@@ -167,10 +167,11 @@ function crashAndRestart(cluster: XaCluster, tm: string, downtimeMs: number): { 
 }
 
 const snapshots = new WeakMap<XaCluster, { balances: Record<string, Record<string, number>> | null; inDoubt: string }>();
-function snapshotBalances(cluster: XaCluster, _atMs: number) {
+/** What crashAndRestart saw just before the restart. */
+function snapshotBalances(cluster: XaCluster) {
   return snapshots.get(cluster)?.balances ?? null;
 }
-function snapshotInDoubt(cluster: XaCluster, _atMs: number) {
+function snapshotInDoubt(cluster: XaCluster) {
   return snapshots.get(cluster)?.inDoubt ?? '';
 }
 
