@@ -9,3 +9,4 @@ export * as hashring from './hashring';
 export * as pow from './pow';
 export * as pbft from './pbft';
 export * as tcc from './tcc';
+export * as xa from './xa';
