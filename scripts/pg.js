@@ -20,13 +20,28 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const base = path.join(root, '.pg');
-const dataDir = path.join(base, 'data');
-const runDir = path.join(base, 'run');
-const logFile = path.join(base, 'server.log');
 const port = Number(process.env.CONSENSUS_LAB_PG_PORT || 54329);
 const databases = ['bank_a', 'bank_b'];
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const base = serverFolder();
+const dataDir = path.join(base, 'data');
+const runDir = path.join(base, 'run');
+const logFile = path.join(base, 'server.log');
+
+/**
+ * .pg/ in the project; but as root, when the postgres user cannot reach the project (a checkout
+ * under /root, say, which is not searchable by others), a folder of the postgres user's own
+ * (/var/lib/postgresql/consensus-lab-<hash of the project path>), so that CI works wherever
+ * it checks out. The folder is the same for every run of the same checkout.
+ */
+function serverFolder() {
+  const inProject = path.join(root, '.pg');
+  if (!asRoot) return inProject;
+  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', root]).status === 0) return inProject;
+  const home = fs.existsSync('/var/lib/postgresql') ? '/var/lib/postgresql' : '/var/tmp';
+  const hash = require('crypto').createHash('sha1').update(root).digest('hex').slice(0, 10);
+  return path.join(home, `consensus-lab-${hash}`);
+}
 
 function fail(message) {
   console.error(`pg: ${message}`);
@@ -112,7 +127,8 @@ function start() {
     const created = run(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', db]);
     if (created.status !== 0 && !/already exists/.test(created.stderr)) fail(`createdb ${db} failed: ${created.stderr}`);
   }
-  console.log(`pg: PostgreSQL is running on 127.0.0.1:${port} (data in .pg/, log in .pg/server.log)`);
+  const where = path.relative(root, base).startsWith('..') ? base : path.relative(root, base);
+  console.log(`pg: PostgreSQL is running on 127.0.0.1:${port} (data in ${where}/, log in ${where}/server.log)`);
   console.log(`pg: databases ${databases.join(', ')}: ${databases.map((db) => url() + db).join('  ')}`);
   console.log(`pg: CONSENSUS_LAB_PG=${url()} (the default); stop it with: npm run pg:stop`);
 }

@@ -2,7 +2,7 @@
  * XA over real PostgreSQL (lib/protocols/xa/postgres.ts): PREPARE TRANSACTION, COMMIT /
  * ROLLBACK PREPARED, pg_prepared_xacts for xa_recover, and the TM crashing between prepare and
  * commit. Needs the course's server (`npm run pg:start`); without it the suite says why and
- * is skipped (pending).
+ * is skipped (pending), unless CONSENSUS_LAB_REQUIRE_PG=1 (as .ci/run sets), when it fails.
  */
 import { strict as assert } from 'assert';
 import { Client } from 'pg';
@@ -47,6 +47,10 @@ describe('XA on PostgreSQL', function () {
   before(async function () {
     const reachable = await pgReachable();
     if (!reachable.ok) {
+      // CI starts the server and sets this: there, an unreachable server is a failure, not a skip.
+      if (process.env.CONSENSUS_LAB_REQUIRE_PG === '1') {
+        throw new Error(`CONSENSUS_LAB_REQUIRE_PG=1 but PostgreSQL is not reachable: ${reachable.reason} (npm run pg:start)`);
+      }
       console.log(`  xa-postgres: skipped: ${reachable.reason}. Start the course's server with: npm run pg:start`);
       this.skip();
     }
