@@ -1,4 +1,4 @@
-import { TraceEvent } from '../../core';
+import { ConfigError, TraceEvent } from '../../core';
 import { Simulator } from '../../sim';
 import { TransferWorkload } from '../transfer';
 import { RowLockInterval, XaCheckResult, XaCluster, XaClusterOptions, xaCluster } from './cluster';
@@ -113,32 +113,45 @@ export const crashPoints: TmCrashPoint[] = ['before-prepare', 'after-one-prepare
  *   crashAtEachStep(1).map((r) => `${r.crash}: ${r.outcome}`);
  */
 export function crashAtEachStep(seed = 1, downtimeMs = 300, options: Partial<XaClusterOptions> = {}): CrashPointRow[] {
-  return crashPoints.map((point) => {
-    const workload = smallBank([{ id: 't0', atMs: 10, from: 'a0', to: 'b0', amount: 100 }], seed);
-    const cluster = xaCluster({ ...options, seed, workload, crashAt: point });
-    const { whileDown, restartAtMs } = crashAndRestart(cluster, 'tm', downtimeMs);
-    const lockedRows = whileDown.filter((l) => l.includes(' locked by ')).map((l) => l.replace(/: row (\S+) locked by .*/, ':$1'));
-    const prepared = whileDown.filter((l) => l.endsWith(' prepared')).map((l) => l.split(':')[0]);
-    const balancesDown = describeBalances(snapshotBalances(cluster));
-    const inDoubt = snapshotInDoubt(cluster);
-    const plans = cluster.sim.trace.events
-      .filter((e) => e.kind === 'annotate' && e.text === 'recovery plan' && e.timeMs >= restartAtMs)
-      .flatMap((e) => ((e as { data: { branches: string[] } }).data.branches));
-    const timeouts = rmTimeoutRollbacks(cluster.sim.trace.events);
-    const outcome = transferOutcome(cluster.sim.trace.events);
-    const left = cluster.leftovers();
-    return {
-      crash: point.replace(/-/g, ' '),
-      lockedRows: lockedRows.join(', ') || 'none',
-      preparedBranches: prepared.join(', ') || 'none',
-      committedBalances: balancesDown,
-      inDoubt,
-      recovery: [...new Set(plans)].join('; ') || (timeouts.length ? `RM branch timeout rolled back ${timeouts.join(', ')}` : 'nothing to do'),
-      outcome,
-      finalBalances: describeBalances(cluster.balances()),
-      leftAfter: left.join('; ') || 'nothing',
-    };
-  });
+  return crashPoints.map((point) => crashAtStep(seed, point, downtimeMs, options).row);
+}
+
+/**
+ * One row of crashAtEachStep, with its run: the TM crashes at `point` of transfer t0 (100 from
+ * a0 to b0), stays down `downtimeMs`, restarts and recovers. `cluster.sim.trace` is the run, for
+ * a space-time diagram of that failure case.
+ *
+ * @example
+ *   const { row, cluster } = crashAtStep(1, 'after-one-prepare');
+ *   chart(spaceTimeDiagram(cluster.sim.trace.events, { title: row.crash }));
+ */
+export function crashAtStep(seed: number, point: TmCrashPoint, downtimeMs = 300, options: Partial<XaClusterOptions> = {}): { row: CrashPointRow; cluster: XaCluster } {
+  if (!crashPoints.includes(point)) throw new ConfigError('point', `one of ${crashPoints.join(', ')}`, point);
+  const workload = smallBank([{ id: 't0', atMs: 10, from: 'a0', to: 'b0', amount: 100 }], seed);
+  const cluster = xaCluster({ ...options, seed, workload, crashAt: point });
+  const { whileDown, restartAtMs } = crashAndRestart(cluster, 'tm', downtimeMs);
+  const lockedRows = whileDown.filter((l) => l.includes(' locked by ')).map((l) => l.replace(/: row (\S+) locked by .*/, ':$1'));
+  const prepared = whileDown.filter((l) => l.endsWith(' prepared')).map((l) => l.split(':')[0]);
+  const balancesDown = describeBalances(snapshotBalances(cluster));
+  const inDoubt = snapshotInDoubt(cluster);
+  const plans = cluster.sim.trace.events
+    .filter((e) => e.kind === 'annotate' && e.text === 'recovery plan' && e.timeMs >= restartAtMs)
+    .flatMap((e) => ((e as { data: { branches: string[] } }).data.branches));
+  const timeouts = rmTimeoutRollbacks(cluster.sim.trace.events);
+  const outcome = transferOutcome(cluster.sim.trace.events);
+  const left = cluster.leftovers();
+  const row: CrashPointRow = {
+    crash: point.replace(/-/g, ' '),
+    lockedRows: lockedRows.join(', ') || 'none',
+    preparedBranches: prepared.join(', ') || 'none',
+    committedBalances: balancesDown,
+    inDoubt,
+    recovery: [...new Set(plans)].join('; ') || (timeouts.length ? `RM branch timeout rolled back ${timeouts.join(', ')}` : 'nothing to do'),
+    outcome,
+    finalBalances: describeBalances(cluster.balances()),
+    leftAfter: left.join('; ') || 'nothing',
+  };
+  return { row, cluster };
 }
 
 /** Runs until the TM notes its crash point, crashes it, restarts it `downtimeMs` later, runs until settled. */
