@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UsageError, discoverTopics } from './cli';
+import { Output, UsageError, discoverTopics, standardOutput } from './cli';
 import { compileTree, courseFiles, exerciseFileNames, prepareSubmissionTree, prepareTestsTree } from './compile';
 import { GradescopeResults, ReportOptions, formatPoints, gradescopeResults, totals } from './report';
 import { RunnerOptions, TestResult, runGradedFile } from './runner';
@@ -300,15 +300,6 @@ async function pool<T>(items: T[], jobs: number, work: (item: T, index: number) 
   await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
 }
 
-export interface Output {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const standardOutput: Output = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /**
  * Runs the class grader; resolves to the exit status.

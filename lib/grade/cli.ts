@@ -206,12 +206,13 @@ function replayFlags(options: CliOptions): string[] {
   return flags;
 }
 
+/** Where a command line writes (tests pass their own). */
 export interface Output {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
 
-const standardOutput: Output = {
+export const standardOutput: Output = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };

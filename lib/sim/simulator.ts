@@ -8,6 +8,7 @@ import {
   Random,
   RandomStreams,
   Trace,
+  TraceEvent,
   msToUs,
   requireInteger,
   requireNumberInRange,
@@ -276,6 +277,29 @@ export class Simulator {
       if (predicate()) return true;
     }
     throw this.budgetError(`runUntil: the condition did not hold within ${maxEvents} events`);
+  }
+
+  /**
+   * Runs until an event that `match` accepts is added to the trace (only events from now on
+   * count), and returns it; null when the queue empties first or, with `atTimeLimit: 'stop'`,
+   * when `maxTimeMs` passes. Budgets as for runUntil. Scenarios use it to stop right after a
+   * given send or note ("run until the coordinator has sent Prepare"), then inject a fault.
+   * The trace must be recorded (the default).
+   *
+   * @example
+   *   sim.runUntilEvent((e) => e.kind === 'send' && e.from === 'tm', { maxTimeMs: sim.now() + 1000 });
+   */
+  runUntilEvent(match: (event: TraceEvent) => boolean, options: { maxEvents?: number; maxTimeMs?: number; atTimeLimit?: 'throw' | 'stop' } = {}): TraceEvent | null {
+    const events = this.trace.events;
+    let scanned = events.length;
+    let found: TraceEvent | null = null;
+    this.runUntil(() => {
+      for (; found === null && scanned < events.length; scanned++) {
+        if (match(events[scanned])) found = events[scanned];
+      }
+      return found !== null;
+    }, options);
+    return found;
   }
 
   // ---------------------------------------------------------------- faults

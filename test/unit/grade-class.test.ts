@@ -8,7 +8,7 @@
  * About 20 s: two submissions at a time, a 3 s test limit.
  */
 import { strict as assert } from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,29 +16,16 @@ import { parseClassArguments } from '../../lib/grade/class';
 import { UsageError } from '../../lib/grade/cli';
 import { GradescopeResults } from '../../lib/grade/report';
 import { findExercises, listSubmissions } from '../../lib/grade/submissions';
+import { ScriptRun, distDir, projectRoot, runScript } from './run-script';
 
-const dist = path.resolve(__dirname, '..', '..');
-const root = path.resolve(dist, '..');
+const dist = distDir;
+const root = projectRoot;
 const classGrader = path.join(dist, 'scripts', 'grade-class.js');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Run = ScriptRun;
 
 function gradeClass(args: string[]): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [classGrader, ...args], { cwd: root, env: { ...process.env, CONSENSUS_LAB_TARGET: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
-  });
+  return runScript(classGrader, args);
 }
 
 function write(file: string, text: string): void {

@@ -4,7 +4,6 @@
  * with a 2 s test limit and a 128 MB heap so that the whole file takes a few seconds.
  */
 import { strict as assert } from 'assert';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,31 +11,18 @@ import { UsageError, parseArguments } from '../../lib/grade/cli';
 import { BoundedText } from '../../lib/grade/capture';
 import { GradedFailure, NotImplemented, gradedSuite, isGradedFailure, isNotImplemented } from '../../lib/grade';
 import { GradescopeResults, replayCommand } from '../../lib/grade/report';
+import { ScriptRun, distDir, projectRoot, runScript } from './run-script';
 
-const dist = path.resolve(__dirname, '..', '..');
-const root = path.resolve(dist, '..');
+const dist = distDir;
+const root = projectRoot;
 const grader = path.join(dist, 'scripts', 'grade.js');
 const fixture = path.join(dist, 'test', 'fixtures', 'grade');
 const fixtureFlags = ['--dir', fixture, '--impl-root', fixture, '--timeout-ms', '2000', '--memory-mb', '128'];
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Run = ScriptRun;
 
 function grade(args: string[]): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [grader, ...args], { cwd: root, env: { ...process.env, CONSENSUS_LAB_TARGET: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
-  });
+  return runScript(grader, args);
 }
 
 /** The table rows of a report: test name -> "earned/possible  result". */

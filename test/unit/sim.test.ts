@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { BudgetExceededError, ConfigError, NodeId } from '../../lib/core';
+import { BudgetExceededError, ConfigError, NodeId, TraceEvent } from '../../lib/core';
 import { Context, EventQueue, ProtocolNode, Simulator, meanLatencyMs, sampleLatencyMs, LatencyModel, randomFaultScript, FaultStep } from '../../lib/sim';
 import { PingNode } from '../../lib/protocols/ping';
 import { RandomStreams } from '../../lib/core';
@@ -382,6 +382,24 @@ describe('simulator', () => {
           }
         }
       }
+    });
+  });
+
+  describe('runUntilEvent', () => {
+    it('stops right after the first matching event from now on, and returns it', () => {
+      const sim = new Simulator({ seed: 7 });
+      sim.addNode('a', () => new PingNode('b', 20));
+      sim.addNode('b', () => new PingNode(null));
+      const isPongSend = (e: TraceEvent) => e.kind === 'send' && e.from === 'b';
+      const first = sim.runUntilEvent(isPongSend, { maxTimeMs: 1000 });
+      assert.ok(first !== null && first.kind === 'send');
+      assert.equal(sim.trace.events[sim.trace.events.length - 1].kind, 'send', 'the run stops after the handler that sent it');
+      // events already in the trace do not count: the next call finds a later pong
+      const second = sim.runUntilEvent(isPongSend, { maxTimeMs: 1000 });
+      assert.ok(second !== null && second.timeMs > first.timeMs, `second pong at ${second?.timeMs} ms, first at ${first.timeMs} ms`);
+      // a match that never comes: null at the time limit with 'stop', an error without
+      assert.equal(sim.runUntilEvent((e) => e.kind === 'crash', { maxTimeMs: sim.now() + 100, atTimeLimit: 'stop' }), null);
+      assert.throws(() => sim.runUntilEvent((e) => e.kind === 'crash', { maxTimeMs: sim.now() + 100 }), /within/);
     });
   });
 

@@ -275,31 +275,15 @@ function describeStores(cluster: TccCluster): { debit: string; credit: string; f
 /** Runs until `node` has sent a message of `type` (the whole handler that sent it has run). */
 export function runUntilSentBy(cluster: TccCluster, node: NodeId, type: string): void {
   const { sim } = cluster;
-  const events = sim.trace.events;
-  let scanned = events.length;
-  const found = sim.runUntil(() => {
-    for (; scanned < events.length; scanned++) {
-      const e = events[scanned];
-      if (e.kind === 'send' && e.from === node && messageLabel(e.msg) === type) return true;
-    }
-    return false;
-  }, { maxTimeMs: sim.now() + 10_000, atTimeLimit: 'stop' });
-  if (!found) throw new Error(`${node} never sent ${type} (${sim.describe()})`);
+  const sent = sim.runUntilEvent((e) => e.kind === 'send' && e.from === node && messageLabel(e.msg) === type, { maxTimeMs: sim.now() + 10_000, atTimeLimit: 'stop' });
+  if (sent === null) throw new Error(`${node} never sent ${type} (${sim.describe()})`);
 }
 
 /** Runs until `node` has annotated `text`. */
 function runUntilNote(cluster: TccCluster, node: NodeId, text: string): void {
   const { sim } = cluster;
-  const events = sim.trace.events;
-  let scanned = events.length;
-  const found = sim.runUntil(() => {
-    for (; scanned < events.length; scanned++) {
-      const e = events[scanned];
-      if (e.kind === 'annotate' && e.node === node && e.text === text) return true;
-    }
-    return false;
-  }, { maxTimeMs: sim.now() + 10_000, atTimeLimit: 'stop' });
-  if (!found) throw new Error(`${node} never noted ${text} (${sim.describe()})`);
+  const noted = sim.runUntilEvent((e) => e.kind === 'annotate' && e.node === node && e.text === text, { maxTimeMs: sim.now() + 10_000, atTimeLimit: 'stop' });
+  if (noted === null) throw new Error(`${node} never noted ${text} (${sim.describe()})`);
 }
 
 /** One line per transfer, for a notebook's text summary. */

@@ -110,16 +110,8 @@ export function threePhasePartition(seed: number | string = 1, options: Partial<
 /** Runs until the coordinator has sent a message of this type (all of one handler's sends are then in the trace). */
 export function runUntilSent(cluster: CommitCluster, type: string): void {
   const { sim, coordinator } = cluster;
-  const events = sim.trace.events;
-  let scanned = events.length;
-  const found = sim.runUntil(() => {
-    for (; scanned < events.length; scanned++) {
-      const e = events[scanned];
-      if (e.kind === 'send' && e.from === coordinator && messageLabel(e.msg) === type) return true;
-    }
-    return false;
-  }, { maxTimeMs: sim.now() + 10_000 });
-  if (!found) throw new Error(`the coordinator never sent ${type} (${sim.describe()})`);
+  const sent = sim.runUntilEvent((e) => e.kind === 'send' && e.from === coordinator && messageLabel(e.msg) === type, { maxTimeMs: sim.now() + 10_000 });
+  if (sent === null) throw new Error(`the coordinator never sent ${type} (${sim.describe()})`);
 }
 
 function finish(name: string, seed: number | string, description: string, cluster: CommitCluster): ScenarioResult {

@@ -157,16 +157,7 @@ export function crashAtStep(seed: number, point: TmCrashPoint, downtimeMs = 300,
 /** Runs until the TM notes its crash point, crashes it, restarts it `downtimeMs` later, runs until settled. */
 function crashAndRestart(cluster: XaCluster, tm: string, downtimeMs: number): { crashAtMs: number; restartAtMs: number; whileDown: string[] } {
   const { sim } = cluster;
-  let scanned = 0;
-  const reached = () => {
-    const events = sim.trace.events;
-    for (; scanned < events.length; scanned++) {
-      const e = events[scanned];
-      if (e.kind === 'annotate' && e.text === 'crash point' && e.node === tm) return true;
-    }
-    return false;
-  };
-  sim.runUntil(reached, { maxTimeMs: 5000, atTimeLimit: 'stop' });
+  sim.runUntilEvent((e) => e.kind === 'annotate' && e.text === 'crash point' && e.node === tm, { maxTimeMs: 5000, atTimeLimit: 'stop' });
   const crashAtMs = sim.now();
   sim.crash(tm);
   const restartAtMs = crashAtMs + downtimeMs;
