@@ -45,6 +45,22 @@ async function waitForServer(url, timeoutMs) {
   throw new Error(`JupyterLab did not answer at ${url} within ${timeoutMs / 1000} s`);
 }
 
+// Waits until the server reports the notebook's kernel idle (started and answering).
+async function waitForIdleKernel(baseUrl, token, name, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const sessions = await (await fetch(`${baseUrl}/api/sessions?token=${token}`)).json();
+      const session = sessions.find((s) => s.path === name || s.path.endsWith(`/${name}`));
+      if (session && session.kernel && session.kernel.execution_state === 'idle') return;
+    } catch {
+      // the server is busy: ask again
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the kernel of ${name} was not idle within ${timeoutMs / 1000} s (see out/screenshots/jupyterlab.log)`);
+}
+
 // Ends the notebook's kernel once it has been checked, so that kernels do not pile up.
 async function shutDownKernel(baseUrl, token, name) {
   try {
@@ -78,20 +94,41 @@ async function checkNotebook(browser, baseUrl, token, name) {
     throw new Error(`the notebook did not open within 60 s (page: ${JSON.stringify((await page.innerText('body').catch(() => '')).slice(0, 300))}; screenshot ${path.relative(root, shot)})`);
   });
   await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"], .jp-Toolbar-kernelStatus, .jp-KernelStatus', { timeout: 60000 }).catch(() => {});
-  // Wait for the kernel to be ready, then Run > Run All Cells.
+  // Wait for the kernel to be ready (the server says it is idle), then Run > Run All Cells. On a
+  // busy machine a kernel can still drop the first requests: if no cell has started within
+  // 30 s, the kernel is idle and every prompt is still blank, run them all again.
   await page.waitForFunction(() => !document.body.innerText.includes('Kernel starting'), null, { timeout: 60000 }).catch(() => {});
-  await page.waitForTimeout(1500);
-  await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
-  await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
-  // Done when no prompt shows [*] and every code cell has run.
+  await waitForIdleKernel(baseUrl, token, name, 90000);
+  await page.waitForTimeout(1000);
+  for (let attempt = 1; ; attempt++) {
+    await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
+    await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
+    const started = await page
+      .waitForFunction(() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some((p) => /\[(\*|\d+)\]/.test(p.textContent || '')), null, { timeout: 30000, polling: 500 })
+      .then(() => true, () => false);
+    if (started) break;
+    if (attempt === 3) throw new Error('Run All Cells started no cell, three times (see out/screenshots/jupyterlab.log)');
+    console.log(`       ${name}: Run All Cells started no cell within 30 s; again`);
+    await waitForIdleKernel(baseUrl, token, name, 90000);
+  }
+  // Done when every code cell has run, or when the run stopped at an error (JupyterLab then
+  // leaves the cells after it unrun): no prompt shows [*] and an error is on the page.
   await page.waitForFunction(
     () => {
       const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map((p) => p.textContent || '');
-      return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
+      if (prompts.length === 0 || prompts.some((p) => p.includes('*'))) return false;
+      const stopped = document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null;
+      return stopped || prompts.every((p) => /\[\d+\]/.test(p));
     },
     null,
-    { timeout: 15 * 60000, polling: 1000 },
-  );
+    { timeout: 10 * 60000, polling: 1000 },
+  ).catch(async () => {
+    const prompts = await page.$$eval('.jp-CodeCell .jp-InputPrompt', (ps) => ps.map((p) => (p.textContent || '').trim()));
+    fs.mkdirSync(outDir, { recursive: true });
+    const shot = path.join(outDir, `${base}.failed.png`);
+    await page.screenshot({ path: shot }).catch(() => {});
+    throw new Error(`the cells did not finish within 10 minutes (prompts: ${prompts.join(' ')}; screenshot ${path.relative(root, shot)})`);
+  });
   await page.waitForTimeout(2000); // let charts finish drawing
   // JupyterLab's Plotly renderer shows the bundle's PNG and draws the interactive plot when
   // the pointer first enters it: do what a learner does, and hover over each one.
@@ -177,8 +214,15 @@ async function main() {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
+  // JupyterLab's own log (kernel starts, restarts and deaths), kept beside the screenshots.
+  fs.mkdirSync(outDir, { recursive: true });
+  const labLogFile = path.join(outDir, 'jupyterlab.log');
+  fs.writeFileSync(labLogFile, '');
   let labLog = '';
-  lab.stderr.on('data', (d) => (labLog += d.toString()));
+  lab.stderr.on('data', (d) => {
+    labLog += d.toString();
+    fs.appendFileSync(labLogFile, d);
+  });
   const stopLab = () => {
     try {
       process.kill(-lab.pid, 'SIGTERM');
