@@ -30,7 +30,7 @@ import {
  *   back: its writes were never logged).
  *
  * The store does no I/O: it calls `StoreEvents` for each effect, and the simulator node
- * (rm-node.ts) or the async wrapper (driver.ts) turns them into persists, notes and replies.
+ * (nodes.ts) or the async wrapper (driver.ts) turns them into persists, notes and replies.
  * Its state is plain data.
  */
 

@@ -8,7 +8,7 @@ import { Xid, XAER_NOTA, XA_OK, XA_RDONLY, gtridOf, makeXid, xaCodeName, xidToSt
  * The transaction manager (事务管理器, TM) of the X/Open DTP model as a sans-IO state machine
  * (the shape of etcd-io/raft's `Step`): events go in (a transfer to run, an RM's reply, a
  * timer), actions come out (send a request, force a log record, set a timer, report an
- * outcome). It does no I/O, so the same logic drives the simulator's TM node (tm-node.ts) and
+ * outcome). It does no I/O, so the same logic drives the simulator's TM node (nodes.ts) and
  * the async driver over real databases (driver.ts). The host must carry out the actions in
  * order, and a `log` action must be durable before the actions after it run: that is the rule
  * of two-phase commit (Gray 1978 §5.8.3; BHG §7.4) that makes recovery possible.
