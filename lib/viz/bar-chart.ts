@@ -46,8 +46,14 @@ export function barChart<Row extends object>(options: BarChartOptions<Row>): Veg
   const categories = distinctOf(rows, x);
   const groups = group ? distinctOf(rows, group) : [];
   const valueLabels = options.valueLabels ?? rows.length <= 24;
+  // Horizontal category labels while they fit under their bars (about 7 px a character),
+  // slanted when they would run into each other.
+  const width = options.widthPx ?? DEFAULT_WIDTH_PX;
+  const longest = Math.max(0, ...categories.map((c) => String(c).length));
+  const slanted = longest * 7 > width / Math.max(1, categories.length);
+  const axis = slanted ? { labelAngle: -40, labelAlign: 'right', labelLimit: 160 } : { labelAngle: 0 };
   const encoding: Record<string, unknown> = {
-    x: { field: x, type: 'nominal', title: xTitle, sort: categories, axis: { labelAngle: 0 } },
+    x: { field: x, type: 'nominal', title: xTitle, sort: categories, axis },
     y: { field: y, type: 'quantitative', title: yTitle },
     tooltip: [
       { field: x, type: 'nominal', title: xTitle },
@@ -70,7 +76,7 @@ export function barChart<Row extends object>(options: BarChartOptions<Row>): Veg
   return withChartDefaults({
     title: titleBlock(title, options.subtitle),
     description: describeBars(title, rows, x, y, group, yTitle),
-    width: options.widthPx ?? DEFAULT_WIDTH_PX,
+    width,
     height: options.heightPx ?? DEFAULT_HEIGHT_PX,
     data: { values: rows.slice() },
     encoding,

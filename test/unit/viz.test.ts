@@ -122,6 +122,16 @@ describe('viz', () => {
       }
     });
 
+    it('slant bar labels only when they would run into each other', () => {
+      const axisOf = (spec: VegaLiteSpec) => ((spec.encoding as any)?.x ?? (spec.layer as any)?.[0]?.encoding?.x ?? (spec as any).encoding.x).axis;
+      const short = barChart({ title: 't', xTitle: 'n', yTitle: 'count (count)', rows: [{ k: '1', v: 1 }, { k: '2', v: 2 }], x: 'k', y: 'v' });
+      assert.equal(axisOf(short).labelAngle, 0);
+      const many = Array.from({ length: 15 }, (_, i) => ({ k: `r${i % 4} PrePrepare`, v: i })).map((r, i) => ({ ...r, k: `${r.k} ${i}` }));
+      const long = barChart({ title: 't', xTitle: 'receiver and message type', yTitle: 'count (count)', rows: many, x: 'k', y: 'v' });
+      assert.equal(axisOf(long).labelAngle, -40);
+      assert.deepEqual(compileChart(long).warnings, []);
+    });
+
     it('refuse a missing axis title, naming the parameter', () => {
       const base = { title: 't', rows, x: 'timeoutMs' as const, y: 'downtimeMs' as const };
       // TypeScript already refuses these; a notebook cell in plain JavaScript would not
