@@ -47,3 +47,28 @@ export function canonicalJson(value: unknown): string {
 export function stableHash(value: unknown): string {
   return new StableHash().update(canonicalJson(value)).digest();
 }
+
+/**
+ * FNV-1a, 32 bits (Fowler, Noll and Vo: offset basis 2166136261, prime 16777619), over the
+ * UTF-16 code units of `text` (for ASCII, its bytes): a stable hash of strings, the same on
+ * every machine. Published vectors hold: fnv1a32('a') = 0xe40c292c, fnv1a32('foobar') = 0xbf9cf968.
+ */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** MurmurHash3's 32-bit finalizer (Austin Appleby): a bijection on 32-bit integers with full avalanche. */
+export function fmix32(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

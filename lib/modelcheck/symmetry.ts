@@ -1,4 +1,4 @@
-import { ConfigError, NodeId, canonicalJson } from '../core';
+import { ConfigError, NodeId, canonicalJson, fnv1a32 } from '../core';
 import { NodeRunner } from './runner';
 import { Layout, encodeState } from './state';
 
@@ -191,7 +191,7 @@ export class Symmetry<M, T, G> {
   private blankHash(table: 'states' | 'stores', id: number): number {
     const cache = this.blankCache[table];
     let h = cache[id];
-    if (h === undefined) h = cache[id] = hash32(canonicalJson(renameData(JSON.parse(this.runner[table].keys[id]), this.blankAll)));
+    if (h === undefined) h = cache[id] = fnv1a32(canonicalJson(renameData(JSON.parse(this.runner[table].keys[id]), this.blankAll)));
     return h;
   }
 
@@ -205,7 +205,7 @@ export class Symmetry<M, T, G> {
       const value = JSON.parse(text);
       for (let k = 0; k < this.group.length; k++) {
         if (!text.includes(JSON.stringify(this.names[k]))) continue;
-        mentions.push(k, hash32(canonicalJson(renameData(value, this.blankFrom[k]))));
+        mentions.push(k, fnv1a32(canonicalJson(renameData(value, this.blankFrom[k]))));
       }
       cache[id] = mentions;
     }
@@ -285,12 +285,6 @@ function mix(value: number, role: number): number {
   return Math.imul(h, 0xc2b2ae35) >>> 0;
 }
 
-/** FNV-1a, 32 bits, of a string (stable on every machine). */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 /** A placement (member at each slot) as one number, base 64. */
 function placementCode(placed: readonly number[]): number {

@@ -1,3 +1,4 @@
+import { fmix32 } from '../../core/hash';
 import { LinearizedSet } from './bitset';
 
 /**
@@ -31,7 +32,7 @@ export class ConfigurationMemo<State> {
 
   /** Adds the configuration; returns false if it was already there. */
   add(set: LinearizedSet, state: State, stateHash: number): boolean {
-    const hash = mix(set.hash ^ Math.imul(stateHash, 0x85ebca6b));
+    const hash = fmix32(set.hash ^ Math.imul(stateHash, 0x85ebca6b)); // MurmurHash3's finalizer: short linear probes
     const { table, mask, hashes, members, words } = this;
     const setWords = set.words;
     let slot = hash & mask;
@@ -81,14 +82,4 @@ export class ConfigurationMemo<State> {
     this.table = table;
     this.mask = mask;
   }
-}
-
-/** The finalizer of MurmurHash3: spreads the bits so that linear probing stays short. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -5,6 +5,7 @@
  * order that respects real time (an operation that returned before another was called comes
  * first) and that the sequential model accepts, step by step (Herlihy & Wing, "Linearizability: a correctness condition for concurrent objects", 1990).
  */
+import { fnv1a32 } from '../../core/hash';
 
 /**
  * The output of an operation whose outcome is unknown (Jepsen's `:info`, or an operation still
@@ -93,12 +94,7 @@ export interface SequentialModel<State, Input, Output> {
 
 /** 32-bit FNV-1a of a string, for model hashes of strings. */
 export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fnv1a32(text);
 }
 
 /** A 32-bit hash of a number, null, or string: what register values are. */

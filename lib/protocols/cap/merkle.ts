@@ -1,4 +1,4 @@
-import { ConfigError, StableHash, requireInteger } from '../../core';
+import { ConfigError, StableHash, fnv1a32, requireInteger } from '../../core';
 import { Database } from '../gossip/versions';
 
 /**
@@ -23,12 +23,7 @@ export interface MerkleTree {
 
 /** The key range (leaf index) of a key in a tree of this depth. */
 export function keyRange(key: string, depth: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return depth === 0 ? 0 : h >>> (32 - depth);
+  return depth === 0 ? 0 : fnv1a32(key) >>> (32 - depth);
 }
 
 /** Builds the tree of a database. Depth 0 is a single hash of everything. */

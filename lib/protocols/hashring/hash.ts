@@ -11,6 +11,8 @@
  * "Consistent hashing and random trees", §4) assume of the hash.
  */
 
+import { fmix32, fnv1a32 } from '../../core/hash';
+
 /** The number of positions on the ring: 2^32, positions 0 .. 2^32 - 1. */
 export const RING_SIZE = 0x100000000;
 
@@ -24,29 +26,8 @@ export function hash32(text: string): number {
   return fmix32(fnv1a32(text));
 }
 
-/**
- * FNV-1a 32 over the UTF-16 code units of `text` (for ASCII, the bytes): the published test
- * vectors hold, e.g. fnv1a32('a') = 0xe40c292c, fnv1a32('foobar') = 0xbf9cf968.
- */
-export function fnv1a32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** MurmurHash3's 32-bit finalizer: a bijection on 32-bit integers with full avalanche. */
-export function fmix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** FNV-1a 32 and MurmurHash3's finalizer, from lib/core (kept here as part of the ring's documented hash). */
+export { fmix32, fnv1a32 };
 
 /** The angle in degrees (0 at the top, clockwise) of a ring position, for pictures of the ring. */
 export function positionToDegrees(position: number): number {
