@@ -145,3 +145,31 @@ export function randomFaultScript(rng: Random, options: RandomFaultOptions): Fau
   steps.push({ atMs: healAtMs, action: 'configure', network: { dropRate: 0, duplicateRate: 0, reorderRate: 0 } });
   return steps.sort((a, b) => a.atMs - b.atMs);
 }
+
+/**
+ * The chaos phase of a replicated group that must keep a majority (Raft, ZAB, Multi-Paxos):
+ * crashes and partitions among `servers` only, never more than f = floor((n-1)/2) of them down
+ * at once (a crash beyond is skipped), all in the first 80% of the time before `healAtMs`.
+ * Clients are left out (they reach every server).
+ *
+ * @example
+ *   majorityFaultScript(new RandomStreams(seed).stream('chaos-faults'), ['n1', 'n2', 'n3'],
+ *     { healAtMs: 1500, crashes: [0, 3], downMs: [20, 600], partitions: true, partitionMs: [100, 800] });
+ */
+export function majorityFaultScript(
+  rng: Random,
+  servers: readonly NodeId[],
+  options: { healAtMs: number; crashes: [number, number]; downMs: [number, number]; partitions: boolean; partitionMs: [number, number] },
+): FaultStep[] {
+  return randomFaultScript(rng, {
+    crashCandidates: servers,
+    crashes: options.crashes,
+    downMs: options.downMs,
+    partitions: options.partitions,
+    partitionNodes: servers,
+    partitionMs: options.partitionMs,
+    healAtMs: options.healAtMs,
+    faultWindowFraction: 0.8,
+    downLimit: { group: servers, limit: Math.floor((servers.length - 1) / 2) },
+  });
+}

@@ -1,7 +1,7 @@
 import { LinearizabilityResult } from '../../checkers/linearizability';
 import { MultiPaxosCheckResult } from '../../checkers/multipaxos';
 import { NodeId, RandomStreams, requireInteger, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions, randomFaultScript, CHAOS_NETWORK } from '../../sim';
+import { FaultStep, NetworkOptions, majorityFaultScript, CHAOS_NETWORK } from '../../sim';
 import { PaxosRules } from '../paxos/rules';
 import { MultiPaxosCluster, multiPaxosCluster, randomWorkload } from './cluster';
 
@@ -107,15 +107,5 @@ export function multiPaxosChaosRun(seed: number | string, options: MultiPaxosCha
  * Clients are left out of partitions (they reach every server).
  */
 export function multiPaxosChaosFaults(random: RandomStreams, servers: readonly NodeId[], healAtMs: number, partitions = true, crashes = 3): FaultStep[] {
-  return randomFaultScript(random.stream('chaos-faults'), {
-    crashCandidates: servers,
-    crashes: [0, crashes],
-    downMs: [10, 300],
-    partitions,
-    partitionNodes: servers,
-    partitionMs: [20, 300],
-    healAtMs,
-    faultWindowFraction: 0.8,
-    downLimit: { group: servers, limit: Math.floor((servers.length - 1) / 2) },
-  });
+  return majorityFaultScript(random.stream('chaos-faults'), servers, { healAtMs, crashes: [0, crashes], downMs: [10, 300], partitions, partitionMs: [20, 300] });
 }

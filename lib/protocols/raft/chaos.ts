@@ -1,7 +1,7 @@
 import { RaftCheckResult } from '../../checkers/raft';
 import { LinearizabilityResult } from '../../checkers/linearizability';
 import { NodeId, RandomStreams, requireInteger, requireNumberInRange } from '../../core';
-import { FaultStep, NetworkOptions, randomFaultScript } from '../../sim';
+import { FaultStep, NetworkOptions, majorityFaultScript } from '../../sim';
 import { RaftCluster, raftCluster } from './cluster';
 import { KvClient } from './kv';
 import { RaftRules } from './rules';
@@ -73,16 +73,12 @@ export function raftChaosRun(seed: number | string, options: RaftChaosOptions = 
   const livenessBoundMs = requireNumberInRange('livenessBoundMs', options.livenessBoundMs ?? 3000, 0, Infinity);
   const serverCount = requireInteger('servers', options.servers ?? 5, 1);
   const servers: NodeId[] = Array.from({ length: serverCount }, (_, i) => `n${i + 1}`);
-  const faults = randomFaultScript(new RandomStreams(seed).stream('chaos-faults'), {
-    crashCandidates: servers,
+  const faults = majorityFaultScript(new RandomStreams(seed).stream('chaos-faults'), servers, {
+    healAtMs,
     crashes: [0, options.crashes ?? 3],
     downMs: [20, 600],
     partitions: options.partitions ?? true,
-    partitionNodes: servers,
     partitionMs: [100, 800],
-    healAtMs,
-    faultWindowFraction: 0.8,
-    downLimit: { group: servers, limit: Math.floor((serverCount - 1) / 2) },
   });
   const cluster = raftCluster({
     seed,

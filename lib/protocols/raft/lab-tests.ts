@@ -1,5 +1,5 @@
 import { NodeId, Random, RandomStreams } from '../../core';
-import { randomFaultScript } from '../../sim';
+import { majorityFaultScript } from '../../sim';
 import { raftCluster } from './cluster';
 import { KvClient } from './kv';
 import { RaftHarness, RaftHarnessError, RaftHarnessOptions } from './harness';
@@ -769,7 +769,7 @@ const snapshotInit: RaftLabTest = {
 
 /**
  * Key-value clients against a Raft cluster under partitions and crashes (a chaos phase from
- * randomFaultScript, then heal): the history must be linearizable, Figure 3 must hold, and the
+ * majorityFaultScript, then heal): the history must be linearizable, Figure 3 must hold, and the
  * clients must finish after healing.
  */
 function kvTest(name: string, servers: number, partitions: boolean, crashes: number, snapshotThreshold?: number): RaftLabTest {
@@ -779,16 +779,12 @@ function kvTest(name: string, servers: number, partitions: boolean, crashes: num
     run(o) {
       const ids: NodeId[] = Array.from({ length: servers }, (_, i) => `n${i + 1}`);
       const healAtMs = 3000;
-      const faults = randomFaultScript(new RandomStreams(o.seed).stream('kv-faults'), {
-        crashCandidates: ids,
+      const faults = majorityFaultScript(new RandomStreams(o.seed).stream('kv-faults'), ids, {
+        healAtMs,
         crashes: [crashes, crashes],
         downMs: [100, 800],
         partitions,
-        partitionNodes: ids,
         partitionMs: [300, 1500],
-        healAtMs,
-        faultWindowFraction: 0.8,
-        downLimit: { group: ids, limit: Math.floor((servers - 1) / 2) },
       });
       if (partitions && !faults.some((f) => f.action === 'partition')) {
         // randomFaultScript partitions half the time; this test always wants one.
